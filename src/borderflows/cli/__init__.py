@@ -1,0 +1,38 @@
+"""The ``borderflows`` command line: thin wrappers over the library (STYLE.md rule 9).
+
+Each command group lives in its own module and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from borderflows.cli.common import version_callback
+
+app = typer.Typer(
+    name="borderflows",
+    help="Unrecorded China-Kazakhstan trade, migration and FDI forecasts, with honest intervals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=version_callback, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Unrecorded China-Kazakhstan trade, migration and FDI forecasts, with honest intervals."""
+
+
+def _register() -> None:
+    # Imported here so that `borderflows --version` does not pay for pymc's import.
+    from borderflows.cli import data_cmd
+
+    app.add_typer(data_cmd.app, name="data")
+
+
+_register()
+
+__all__ = ["app"]
