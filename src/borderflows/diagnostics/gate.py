@@ -162,9 +162,7 @@ def check_convergence(
 
     reasons = []
     if max_rhat > marks.rhat_max:
-        reasons.append(
-            f"R-hat {max_rhat:.3f} > {marks.rhat_max} for '{rhat_name}' (run longer or reparameterise)"
-        )
+        reasons.append(f"R-hat {max_rhat:.3f} > {marks.rhat_max} for '{rhat_name}' (run longer or reparameterise)")
     worst_ess, ess_name = (min_bulk, bulk_name) if min_bulk <= min_tail else (min_tail, tail_name)
     if worst_ess < marks.ess_min:
         kind = "bulk" if min_bulk <= min_tail else "tail"
