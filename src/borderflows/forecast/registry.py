@@ -1,0 +1,116 @@
+"""Name -> forecaster registry, shared by the CLI, the backtests and the Bayesian models.
+
+Every forecaster follows one protocol (STYLE.md rule 1): a frozen spec whose ``fit(series)`` returns a
+new results object whose ``forecast(horizon)`` returns a :class:`~borderflows.forecast.results.Forecast`.
+Built-in models register themselves when this module is first used; the Bayesian models in
+``borderflows.forecast.bayes`` register theirs on import (``register("DampedTrend", DampedTrend)``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from borderflows.data.yearly import YearlySeries
+from borderflows.exceptions import BorderflowsError
+from borderflows.forecast.results import Forecast
+
+
+@runtime_checkable
+class FitResults(Protocol):
+    """What ``fit`` returns: a fitted model able to forecast."""
+
+    def forecast(self, horizon: int) -> Forecast:
+        """Predictive draws for the next ``horizon`` years."""
+        ...
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """A frozen model specification."""
+
+    @property
+    def name(self) -> str:
+        """Label written into every table (``Forecast.model``)."""
+        ...
+
+    def fit(self, series: YearlySeries, *, random_seed: int | None = None) -> FitResults:
+        """Fit to one validated series and return a new results object."""
+        ...
+
+
+ForecasterFactory = Callable[[], Forecaster]
+
+_REGISTRY: dict[str, ForecasterFactory] = {}
+_BUILTINS_LOADED = False
+
+# Modules whose import registers models. ``bayes`` is optional: it is built separately and may be absent.
+_BUILTIN_MODULES = ("borderflows.forecast.baselines", "borderflows.forecast.default")
+_OPTIONAL_MODULES = ("borderflows.forecast.bayes",)
+
+
+class UnknownModelError(BorderflowsError, KeyError):
+    """No forecaster is registered under the requested name."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def register(name: str, factory: ForecasterFactory, *, overwrite: bool = False) -> None:
+    """Register a forecaster under ``name``.
+
+    Parameters
+    ----------
+    name
+        Name users pass to ``--model`` and :func:`get`.
+    factory
+        Zero-argument callable returning a forecaster with default settings (usually the class).
+    overwrite
+        Replace an existing entry instead of raising.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is taken and ``overwrite`` is false.
+    """
+    if name in _REGISTRY and not overwrite and _REGISTRY[name] is not factory:
+        raise ValueError(f"a forecaster named {name!r} is already registered")
+    _REGISTRY[name] = factory
+
+
+def _load_builtins() -> None:
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
+        return
+    _BUILTINS_LOADED = True
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+    for module in _OPTIONAL_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:  # the package exists but one of its imports is missing: surface it
+                raise
+
+
+def get(name: str) -> Forecaster:
+    """A new forecaster with default settings for the registered ``name``.
+
+    Raises
+    ------
+    UnknownModelError
+        Naming the available models.
+    """
+    _load_builtins()
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(available())}") from None
+    return factory()
+
+
+def available() -> list[str]:
+    """Names of all registered forecasters, sorted."""
+    _load_builtins()
+    return sorted(_REGISTRY)
