@@ -28,9 +28,14 @@ def main(
 
 def _register() -> None:
     # Imported here so that `borderflows --version` does not pay for pymc's import.
-    from borderflows.cli import data_cmd
+    from borderflows.cli import data_cmd, report_cmd
 
     app.add_typer(data_cmd.app, name="data")
+    from borderflows.cli import forecast_cmd  # forecasting engineer
+
+    app.command(name="forecast")(forecast_cmd.forecast)
+    app.command(name="report")(report_cmd.report)
+    app.command(name="notebooks")(report_cmd.notebooks)
 
 
 _register()
