@@ -106,7 +106,7 @@ def sources_of(entry: ReportEntry) -> list[_Source]:
 def provenance_of(entry: ReportEntry) -> list[tuple[str, str]]:
     """Label/value pairs of the provenance block: seed, preset, versions, data hash, when made."""
     spec, manifest = entry.spec, entry.manifest
-    rows = [("analysis id", spec.analysis_id), ("outputs", f"{entry.action} ({entry.why})")]
+    rows = [("analysis id", spec.analysis_id), ("outputs", entry.why)]
     if manifest is None:
         rows += [("random seed", f"{spec.random_seed} (spec; no manifest.json)")]
         return rows
