@@ -1,0 +1,75 @@
+"""``borderflows report`` and ``borderflows notebooks`` from the command line, on fake analyses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from borderflows.cli import app
+from borderflows.cli.common import EXIT_NOT_CITABLE, EXIT_USER_ERROR
+from borderflows.report.locate import MODELS_ENV
+from tests.report.fakes import FakeRunner, write_spec
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeRunner]:
+    """Two fake analyses in a temporary models folder; the report dispatches to fake runners."""
+    models = tmp_path / "models"
+    write_spec(models, "chn_kaz", title="China to Kazakhstan")
+    write_spec(models, "fdi", kind="forecast", title="FDI forecasts")
+    monkeypatch.setenv(MODELS_ENV, str(models))
+    fakes = {"mirror": FakeRunner(), "forecast": FakeRunner()}
+    monkeypatch.setattr("borderflows.report.build.runner_for", lambda kind: fakes[kind])
+    return fakes
+
+
+def test_report_writes_both_twins_and_prints_headlines(fake_models: dict[str, FakeRunner], tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["report", "--out", str(out), "--preset", "fast"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file()
+    assert (out / "report.md").is_file()
+    assert "China to Kazakhstan: records miss" in result.output
+    assert "refit" in result.output
+    assert fake_models["mirror"].calls[0][2] == "fast"
+
+    again = runner.invoke(app, ["report", "--out", str(out), "--only", "fdi"])
+    assert again.exit_code == 0, again.output
+    assert "reused an earlier refit" in again.output
+    assert "chn_kaz" not in again.output
+
+    forced = runner.invoke(app, ["report", "--out", str(out), "--only", "fdi", "--refit"])
+    assert forced.exit_code == 0, forced.output
+    assert len(fake_models["forecast"].calls) == 2
+
+
+def test_strict_exits_non_zero_when_a_result_is_not_citable(fake_models: dict[str, FakeRunner], tmp_path: Path) -> None:
+    fake_models["forecast"].citable = False
+    lenient = runner.invoke(app, ["report", "--out", str(tmp_path / "a")])
+    assert lenient.exit_code == 0
+    assert "NOT citable" in lenient.output
+    strict = runner.invoke(app, ["report", "--out", str(tmp_path / "b"), "--strict"])
+    assert strict.exit_code == EXIT_NOT_CITABLE
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [(["--only", "nope"], "unknown analysis id(s) nope"), (["--preset", "medium"], "unknown preset 'medium'")],
+)
+def test_bad_options_give_one_line_and_exit_2(
+    fake_models: dict[str, FakeRunner], tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["report", "--out", str(tmp_path), *arguments])
+    assert result.exit_code == EXIT_USER_ERROR
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_notebooks_rejects_an_unknown_notebook(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["notebooks", "--out", str(tmp_path), "--only", "99"])
+    assert result.exit_code == EXIT_USER_ERROR
+    assert "unknown notebook(s) 99" in result.output
