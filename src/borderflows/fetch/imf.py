@@ -1,0 +1,199 @@
+"""IMF International Trade in Goods (IMTS, the successor of DOTS) through ``sdmx1``.
+
+One SDMX 2.1 REST request to ``https://api.imf.org/external/sdmx/2.1/data/IMF.STA,IMTS/<key>``
+with key ``COUNTRY.INDICATOR.COUNTERPART_COUNTRY.FREQUENCY``, e.g.
+``CHN+KAZ.XG_FOB_USD+MG_CIF_USD.CHN+KAZ.A``: exports FOB and imports CIF, as reported by each
+country (or estimated by the IMF from partner data), in US dollars. The response is asked for as
+SDMX-ML 2.1 *generic* data, which ``sdmx1`` reads without first downloading the data structure
+definition. The raw XML is cached; the table is parsed from it on every read.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from borderflows.exceptions import FetchError
+from borderflows.fetch.base import Fetched, iso3_codes, year_list
+from borderflows.fetch.cache import CacheEntry, FetchCache, client_version, utc_now
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "imf_imts"
+SDMX_SOURCE = "IMF_DATA"
+"""``sdmx1``'s id of the IMF's SDMX 2.1 web service (https://api.imf.org/external/sdmx/2.1)."""
+DATAFLOW = "IMF.STA,IMTS"
+ACCEPT = "application/vnd.sdmx.genericdata+xml;version=2.1"
+TIMEOUT_S = 120.0
+
+INDICATORS: dict[str, tuple[str, str]] = {
+    "XG_FOB_USD": ("exports", "fob"),
+    "MG_CIF_USD": ("imports", "cif"),
+}
+"""IMTS indicators fetched: goods exports FOB and imports CIF in US dollars, as (flow, valuation)."""
+
+COLUMNS = ["year", "reporter", "partner", "flow", "valuation", "value_usd_m", "indicator", "attributes"]
+
+
+def fetch_imf_imts(
+    reporters: str | Iterable[str] = ("CHN", "KAZ"),
+    partners: str | Iterable[str] | None = None,
+    years: int | Iterable[int] | None = None,
+    *,
+    refresh: bool = False,
+    cache: FetchCache | None = None,
+) -> Fetched:
+    """Bilateral goods exports (FOB) and imports (CIF) from the IMF's IMTS dataflow.
+
+    Parameters
+    ----------
+    reporters
+        ISO3 codes of the reporting countries.
+    partners
+        ISO3 codes of the counterpart countries (default: the reporters, i.e. the pair's mirror flows).
+    years
+        Years (default 2000 to 2024); the request spans the first to the last.
+    refresh
+        Download again even if cached.
+    cache
+        The cache to use (default: the user's data directory).
+
+    Returns
+    -------
+    Fetched
+        ``data`` has the columns in ``COLUMNS``; ``value_usd_m`` is millions of US dollars (the
+        API's values are in dollars). ``attributes`` keeps any observation attributes as
+        ``ID=value`` pairs.
+
+    Raises
+    ------
+    FetchError
+        Network failure, HTTP error, a malformed payload, or no observations.
+    """
+    rep = iso3_codes(reporters, column="reporter")
+    par = iso3_codes(partners if partners is not None else rep, column="partner")
+    span = year_list(years, default=range(2000, 2025))
+    key = f"{'+'.join(rep)}.{'+'.join(INDICATORS)}.{'+'.join(par)}.A"
+    request = {"dataflow": DATAFLOW, "key": key, "startPeriod": str(span[0]), "endPeriod": str(span[-1])}
+    cache = cache or FetchCache()
+    entry = None if refresh else cache.get(SOURCE, request)
+    from_cache = entry is not None
+    if entry is None:
+        xml, version = _download(request)
+        entry = CacheEntry(SOURCE, request, utc_now(), version, client_version("sdmx1"), xml)
+        # Parse before caching: a payload that cannot be read is never stored.
+        parse_imts(xml)
+        cache.put(entry)
+    data = parse_imts(entry.payload)
+    data = data[data["year"].isin(span) & (data["reporter"] != data["partner"])]
+    if data.empty:
+        raise FetchError(
+            f"The IMF returned no IMTS observations for {key} in {span[0]}-{span[-1]}. "
+            "The IMF answers unknown codes with an empty message too; check the ISO3 codes."
+        )
+    data = data.sort_values(["year", "reporter", "flow", "partner"]).reset_index(drop=True)
+    return Fetched(SOURCE, data, (entry,), (from_cache,))
+
+
+def _download(request: dict[str, Any]) -> tuple[str, str]:
+    """Send the request with sdmx1; return the raw XML and a source-version line."""
+    import requests
+    import sdmx
+
+    client = sdmx.Client(SDMX_SOURCE)
+    try:
+        message = client.data(
+            request["dataflow"],
+            key=request["key"],
+            params={"startPeriod": request["startPeriod"], "endPeriod": request["endPeriod"]},
+            headers={"Accept": ACCEPT},
+            timeout=TIMEOUT_S,
+        )
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else None
+        if status == 429:
+            raise FetchError("IMF API rate limit reached (HTTP 429); wait and run again.") from None
+        if status == 404:
+            # SDMX services answer 404 "NoResultsFound" when the key matches no series.
+            raise FetchError(
+                f"The IMF found no IMTS series for {request['key']} (HTTP 404); check the ISO3 codes."
+            ) from None
+        raise FetchError(f"The IMF API answered HTTP {status} for {request['key']}.") from None
+    except requests.Timeout:
+        raise FetchError(f"The IMF API did not answer in {TIMEOUT_S:.0f} s.") from None
+    except requests.RequestException as error:
+        raise FetchError(f"Could not reach the IMF API (offline?): {type(error).__name__}") from None
+    except NotImplementedError as error:
+        raise FetchError(f"The IMF API does not support this query: {error}") from None
+    except Exception as error:  # sdmx1 raises reader errors of many types on a malformed payload
+        raise FetchError(f"The IMF API sent a payload sdmx1 cannot read (malformed): {error}") from None
+    raw = message.response.content if message.response is not None else b""
+    prepared = getattr(message.header, "prepared", None)
+    structure = ""
+    if message.data and getattr(message.data[0], "structured_by", None) is not None:
+        structure = str(message.data[0].structured_by)
+    version = f"IMTS message prepared {prepared or 'unknown'}; structure {structure or 'not stated'}"
+    return raw.decode("utf-8"), version
+
+
+def parse_imts(xml: str) -> pd.DataFrame:
+    """Tidy table from an SDMX-ML 2.1 generic data message of the IMTS dataflow.
+
+    Raises
+    ------
+    FetchError
+        If the text is not SDMX-ML, a series lacks the IMTS dimensions, or a value is not numeric.
+    """
+    import sdmx
+
+    try:
+        message = sdmx.read_sdmx(io.BytesIO(xml.encode("utf-8")))
+    except Exception as error:  # sdmx1 raises XML, value and lookup errors for unreadable input
+        raise FetchError(f"The IMF payload is not a readable SDMX message (malformed): {error}") from None
+    if not hasattr(message, "data"):
+        raise FetchError(f"The IMF sent a {type(message).__name__}, not a data message (malformed payload).")
+    records = []
+    for dataset in message.data:
+        for series_key, observations in dataset.series.items():
+            dims = {kv.id: str(kv.value) for kv in series_key.values.values()}
+            try:
+                reporter, indicator, partner = dims["COUNTRY"], dims["INDICATOR"], dims["COUNTERPART_COUNTRY"]
+            except KeyError as error:
+                raise FetchError(f"An IMF series lacks the dimension {error} (malformed payload).") from None
+            if indicator not in INDICATORS or dims.get("FREQUENCY", "A") != "A":
+                continue
+            flow, valuation = INDICATORS[indicator]
+            for obs in observations:
+                records.append(_record(obs, reporter, partner, flow, valuation, indicator))
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    return frame.astype({"year": "int64", "value_usd_m": "float64"})
+
+
+def _record(obs: Any, reporter: str, partner: str, flow: str, valuation: str, indicator: str) -> dict[str, Any]:
+    period = str(obs.dim.values["TIME_PERIOD"].value) if obs.dim is not None else ""
+    value = obs.value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not period[:4].isdigit() or len(period) != 4 or not math.isfinite(number):
+        raise FetchError(
+            f"IMF observation {reporter}.{indicator}.{partner} has period {period!r} and value {value!r} "
+            "(malformed payload)."
+        )
+    attributes = ";".join(f"{k}={v.value}" for k, v in sorted(obs.attached_attribute.items()))
+    return {
+        "year": int(period),
+        "reporter": reporter,
+        "partner": partner,
+        "flow": flow,
+        "valuation": valuation,
+        "value_usd_m": number / 1e6,
+        "indicator": indicator,
+        "attributes": attributes,
+    }
