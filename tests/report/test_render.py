@@ -68,3 +68,23 @@ def test_interval_note_reads_the_table_not_a_label() -> None:
     assert interval_note(frame) == "Intervals: 80% equal-tailed interval, 95% highest-density interval"
     assert interval_note(frame.drop(columns=["prob", "kind"])).startswith("Warning")
     assert interval_note(pd.DataFrame({"year": [2024]})) == ""
+
+
+def test_sources_come_from_the_manifest_with_links(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from borderflows.report.render import sources_of
+
+    models = tmp_path / "models"
+    write_spec(models, "pair")
+    report = build_report(tmp_path / "out", models=models, runners={"mirror": FakeRunner()})
+    entry = report.entries[0]
+    assert entry.manifest is not None
+    manifest = replace(
+        entry.manifest,
+        extra={"source": "CIS-Stat table 3.1, https://new.cisstat.org/web/guest/cis-stat-home", "horizon": 5},
+    )
+    sources = sources_of(replace(entry, manifest=manifest))
+    assert [(s.title.split(",")[0], s.url) for s in sources] == [
+        ("CIS-Stat table 3.1", "https://new.cisstat.org/web/guest/cis-stat-home")
+    ]

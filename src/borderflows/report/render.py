@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,21 +86,33 @@ class _Source:
     quote: str
 
 
+SOURCE_KEYS = ("sources", "source")
+"""Manifest ``extra`` keys whose values are shown as sources rather than settings."""
+
+_URL = re.compile(r"https?://[^\s)\]>\"']+")
+
+
 def sources_of(entry: ReportEntry) -> list[_Source]:
-    """Sources recorded in the manifest's ``extra["sources"]`` (strings or title/url/quote dicts)."""
-    raw: Any = entry.manifest.extra.get("sources", []) if entry.manifest is not None else []
-    if isinstance(raw, str | dict):
-        raw = [raw]
+    """Sources in the manifest's ``extra["sources"]`` or ``extra["source"]``.
+
+    Items may be strings (a URL inside one becomes its link) or dicts with ``title``/``url``/``quote``.
+    """
+    extra = entry.manifest.extra if entry.manifest is not None else {}
+    items: list[Any] = []
+    for key in SOURCE_KEYS:
+        value = extra.get(key)
+        items += value if isinstance(value, list) else [value] if value else []
     sources = []
-    for item in raw:
+    for item in items:
         if isinstance(item, dict):
             title = str(item.get("title") or item.get("name") or item.get("source") or "")
             url = str(item.get("url") or item.get("link") or "")
             quote = str(item.get("quote") or "")
-            sources.append(_Source(title or url or "source", url if url.startswith("http") else "", quote))
+            sources.append(_Source(title or url or "source", url if _URL.fullmatch(url) else "", quote))
         else:
             text = str(item)
-            sources.append(_Source(text, text if text.startswith("http") else "", ""))
+            found = _URL.search(text)
+            sources.append(_Source(text, found.group(0) if found else "", ""))
     return sources
 
 
@@ -119,7 +132,7 @@ def provenance_of(entry: ReportEntry) -> list[tuple[str, str]]:
         ("made", manifest.created),
         ("software", ", ".join(f"{name} {version}" for name, version in sorted(manifest.dependencies.items()))),
     ]
-    options = {**spec.options, **{k: v for k, v in manifest.extra.items() if k != "sources"}}
+    options = {**spec.options, **{k: v for k, v in manifest.extra.items() if k not in SOURCE_KEYS}}
     if options:
         rows.append(("settings", "; ".join(f"{key} = {value}" for key, value in sorted(options.items()))))
     return rows
