@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -113,6 +114,7 @@ COLUMNS = [
 ]
 """Columns of :func:`parse_comtrade_records`' table."""
 
+_QUERY = re.compile(r"\?[^\s'\"]*")
 _REQUIRED_FIELDS = ("reporterCode", "partnerCode", "flowCode", "cmdCode", "primaryValue")
 
 # The function of the client that sends one request; tests replace the HTTP layer underneath it.
@@ -208,7 +210,11 @@ def fetch_comtrade(
                 client=client_version("comtradeapicall"),
                 payload=records,
             )
-            cache.put(entry)
+            # Parse before caching: a payload that cannot be read is never stored, and an empty
+            # answer is not stored either (the data may be released later).
+            parse_comtrade_records(records)
+            if records:
+                cache.put(entry)
         entries.append(entry)
     frames = [parse_comtrade_records(e.payload) for e in entries if e.payload]
     if not frames:
@@ -259,9 +265,10 @@ def _download(request: Mapping[str, Any], key: str | None) -> list[dict[str, Any
     except KeyError as error:
         raise FetchError(f"UN Comtrade's response lacks the {error} field (malformed payload).") from None
     except Exception as error:  # the client lets other failures through; never show the key
-        message = redact(f"{type(error).__name__}: {error}", secrets)
+        message = redact(_QUERY.sub("?...", f"{type(error).__name__}: {error}"), secrets)
         raise FetchError(f"UN Comtrade request failed: {message}") from None
-    output = redact(printed.getvalue().strip(), secrets)
+    # Query strings carry the key: drop them from anything shown, then redact whatever is left.
+    output = redact(_QUERY.sub("?...", printed.getvalue().strip()), secrets)
     if frame is None:
         raise FetchError(_explain_failure(output))
     if output:

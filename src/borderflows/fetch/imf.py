@@ -10,9 +10,11 @@ definition. The raw XML is cached; the table is parsed from it on every read.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -86,9 +88,9 @@ def fetch_imf_imts(
     if entry is None:
         xml, version = _download(request)
         entry = CacheEntry(SOURCE, request, utc_now(), version, client_version("sdmx1"), xml)
-        # Parse before caching: a payload that cannot be read is never stored.
-        parse_imts(xml)
-        cache.put(entry)
+        # Parse before caching: a payload that cannot be read is never stored, nor an empty one.
+        if not parse_imts(xml).empty:
+            cache.put(entry)
     data = parse_imts(entry.payload)
     data = data[data["year"].isin(span) & (data["reporter"] != data["partner"])]
     if data.empty:
@@ -101,44 +103,66 @@ def fetch_imf_imts(
 
 
 def _download(request: dict[str, Any]) -> tuple[str, str]:
-    """Send the request with sdmx1; return the raw XML and a source-version line."""
+    """Build the request with sdmx1, send it on sdmx1's session; return the raw XML and a version line."""
     import requests
     import sdmx
 
     client = sdmx.Client(SDMX_SOURCE)
+    prepared = client.data(
+        request["dataflow"],
+        key=request["key"],
+        params={"startPeriod": request["startPeriod"], "endPeriod": request["endPeriod"]},
+        headers={"Accept": ACCEPT},
+        dry_run=True,
+    )
     try:
-        message = client.data(
-            request["dataflow"],
-            key=request["key"],
-            params={"startPeriod": request["startPeriod"], "endPeriod": request["endPeriod"]},
-            headers={"Accept": ACCEPT},
-            timeout=TIMEOUT_S,
-        )
-    except requests.HTTPError as error:
-        status = error.response.status_code if error.response is not None else None
-        if status == 429:
-            raise FetchError("IMF API rate limit reached (HTTP 429); wait and run again.") from None
-        if status == 404:
-            # SDMX services answer 404 "NoResultsFound" when the key matches no series.
-            raise FetchError(
-                f"The IMF found no IMTS series for {request['key']} (HTTP 404); check the ISO3 codes."
-            ) from None
-        raise FetchError(f"The IMF API answered HTTP {status} for {request['key']}.") from None
+        response = client.session.send(prepared, timeout=TIMEOUT_S)
     except requests.Timeout:
         raise FetchError(f"The IMF API did not answer in {TIMEOUT_S:.0f} s.") from None
     except requests.RequestException as error:
         raise FetchError(f"Could not reach the IMF API (offline?): {type(error).__name__}") from None
-    except NotImplementedError as error:
-        raise FetchError(f"The IMF API does not support this query: {error}") from None
-    except Exception as error:  # sdmx1 raises reader errors of many types on a malformed payload
-        raise FetchError(f"The IMF API sent a payload sdmx1 cannot read (malformed): {error}") from None
-    raw = message.response.content if message.response is not None else b""
-    prepared = getattr(message.header, "prepared", None)
+    status = response.status_code
+    if status == 429:
+        raise FetchError("IMF API rate limit reached (HTTP 429); wait and run again.")
+    if status == 404:
+        # SDMX services answer 404 "NoResultsFound" when the key matches no series.
+        raise FetchError(f"The IMF found no IMTS series for {request['key']} (HTTP 404); check the ISO3 codes.")
+    if status != 200:
+        raise FetchError(f"The IMF API answered HTTP {status} for {request['key']}: {_sdmx_error(response.text)}")
+    xml = response.content.decode("utf-8", errors="replace")
+    message = _read_message(xml)
+    prepared_at = getattr(message.header, "prepared", None)
     structure = ""
-    if message.data and getattr(message.data[0], "structured_by", None) is not None:
+    if getattr(message, "data", None) and getattr(message.data[0], "structured_by", None) is not None:
         structure = str(message.data[0].structured_by)
-    version = f"IMTS message prepared {prepared or 'unknown'}; structure {structure or 'not stated'}"
-    return raw.decode("utf-8"), version
+    version = f"IMTS message prepared {prepared_at or 'unknown'}; structure {structure or 'not stated'}"
+    return xml, version
+
+
+_ERROR_TEXT = re.compile(r"<(?:\w+:)?Text[^>]*>(.*?)</(?:\w+:)?Text>", re.DOTALL)
+
+
+def _sdmx_error(text: str) -> str:
+    """The text of an SDMX error message, or the start of the body."""
+    found = _ERROR_TEXT.findall(text)
+    return "; ".join(t.strip() for t in found) if found else text[:200].strip()
+
+
+def _read_message(xml: str) -> Any:
+    """Read SDMX-ML with sdmx1, turning SDMX error messages and unreadable text into FetchError."""
+    import sdmx
+
+    if re.search(r"<(?:\w+:)?Error[\s>]", xml[:2000]):
+        raise FetchError(f"The IMF answered with an SDMX error message: {_sdmx_error(xml)}")
+    try:
+        # sdmx1's reader prints diagnostics to stdout on some failures; a library must not print.
+        with contextlib.redirect_stdout(io.StringIO()):
+            message = sdmx.read_sdmx(io.BytesIO(xml.encode("utf-8")))
+    except Exception as error:  # sdmx1 raises XML, value, lookup and NotImplemented errors
+        raise FetchError(f"The IMF payload is not a readable SDMX message (malformed): {error}") from None
+    if not hasattr(message, "data"):
+        raise FetchError(f"The IMF sent a {type(message).__name__}, not a data message (malformed payload).")
+    return message
 
 
 def parse_imts(xml: str) -> pd.DataFrame:
@@ -147,16 +171,10 @@ def parse_imts(xml: str) -> pd.DataFrame:
     Raises
     ------
     FetchError
-        If the text is not SDMX-ML, a series lacks the IMTS dimensions, or a value is not numeric.
+        If the text is an SDMX error or not SDMX-ML, a series lacks the IMTS dimensions, or a value
+        is not numeric.
     """
-    import sdmx
-
-    try:
-        message = sdmx.read_sdmx(io.BytesIO(xml.encode("utf-8")))
-    except Exception as error:  # sdmx1 raises XML, value and lookup errors for unreadable input
-        raise FetchError(f"The IMF payload is not a readable SDMX message (malformed): {error}") from None
-    if not hasattr(message, "data"):
-        raise FetchError(f"The IMF sent a {type(message).__name__}, not a data message (malformed payload).")
+    message = _read_message(xml)
     records = []
     for dataset in message.data:
         for series_key, observations in dataset.series.items():

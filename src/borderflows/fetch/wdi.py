@@ -117,7 +117,9 @@ def fetch_wdi(
             version = version or _database_version()
             rows = _download(request)
             entry = CacheEntry(SOURCE, request, utc_now(), version, client_version("wbgapi"), rows)
-            cache.put(entry)
+            # Parse before caching: an unreadable payload is never stored, nor an empty one.
+            if not parse_wdi_rows(rows).empty:
+                cache.put(entry)
         entries.append(entry)
     data = pd.concat([parse_wdi_rows(e.payload) for e in entries], ignore_index=True)
     data = data[data["year"].isin(span)]
