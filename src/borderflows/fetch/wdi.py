@@ -146,7 +146,8 @@ def wdi_series(fetched: Fetched, indicator: str, economy: str, *, kind: SeriesKi
             fix="fetch that indicator and economy first",
         )
     info = INDICATORS.get(indicator)
-    entry = next(e for e in fetched.entries if e.request["indicator"] == indicator)
+    matching = [e for e in fetched.entries if e.request.get("indicator") == indicator] or list(fetched.entries)
+    provenance = "; ".join(e.provenance() for e in matching)
     return YearlySeries(
         name=f"wdi.{indicator}.{economy.lower()}",
         years=rows["year"].to_numpy(dtype=np.int64),
@@ -154,7 +155,7 @@ def wdi_series(fetched: Fetched, indicator: str, economy: str, *, kind: SeriesKi
         unit=info.unit if info else "",
         kind=kind or (info.kind if info else "signed"),
         concept=info.concept if info else indicator,
-        source=f"World Bank WDI {indicator} ({entry.provenance()})",
+        source=f"World Bank WDI {indicator} ({provenance})",
         flags=("fetched",),
     )
 

@@ -1,0 +1,189 @@
+"""Merge fetched data into the structures the models read, flagged as fetched rather than curated.
+
+* Trade totals from UN Comtrade or the IMF (IMTS) become mirror observations (``source``
+  ``"un_comtrade_api"`` or ``"imf_imts"``, ``flag`` ``"fetched"``) and join the curated ones in a
+  :class:`~borderflows.data.MirrorPair` built by the data package's own assembly step, so
+  they pass the same assembly and schema. The default-source rule ranks sources it does not list,
+  and flagged rows, after the curated ones: fetched figures fill years and flows the curated data
+  lack and never silently replace a curated figure.
+* WDI indicators become :class:`~borderflows.data.YearlySeries` (see :func:`borderflows.fetch.wdi.wdi_series`)
+  and a catalogue in the layout of :func:`borderflows.data.list_series`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+import pandas as pd
+
+from borderflows.data.mirror import MirrorPair, _build
+from borderflows.exceptions import DataValidationError
+from borderflows.fetch.base import FETCHED_FLAG, Fetched
+
+SOURCE_NAMES = {"un_comtrade": "un_comtrade_api", "imf_imts": "imf_imts"}
+"""The ``source`` that fetched rows carry in mirror observations, by loader."""
+
+OBSERVATION_COLUMNS = ["year", "flow", "reporter", "partner", "source", "value_usd_m", "valuation", "flag", "quote"]
+
+
+def mirror_observations(fetched: Fetched, exporter: str, importer: str) -> pd.DataFrame:
+    """Fetched trade totals as mirror observations of ``exporter -> importer``.
+
+    Keeps the exporter's exports to the importer and the importer's imports from the exporter
+    (all goods), in millions of US dollars.
+
+    Parameters
+    ----------
+    fetched
+        The result of :func:`~borderflows.fetch.comtrade.fetch_comtrade` (``level="total"``) or
+        :func:`~borderflows.fetch.imf.fetch_imf_imts`.
+    exporter, importer
+        ISO3 codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``OBSERVATION_COLUMNS``; ``flag`` is ``"fetched"``; ``quote`` says source, value,
+        retrieval time and client.
+    """
+    if fetched.source not in SOURCE_NAMES:
+        raise DataValidationError(
+            f"{fetched.source} data are not trade flows",
+            column="source",
+            fix="pass the result of fetch_comtrade or fetch_imf_imts",
+        )
+    data = fetched.data
+    if fetched.source == "un_comtrade":
+        data = data[data["cmd_code"] == "TOTAL"].assign(value_usd_m=data["value_usd"] / 1e6)
+    exports = data[(data["reporter"] == exporter) & (data["partner"] == importer) & (data["flow"] == "exports")]
+    imports = data[(data["reporter"] == importer) & (data["partner"] == exporter) & (data["flow"] == "imports")]
+    rows = pd.concat([exports, imports], ignore_index=True)
+    retrieved = {e.retrieved_at for e in fetched.entries}
+    when = ", ".join(sorted(retrieved))
+    client = fetched.entries[0].client if fetched.entries else ""
+    source = SOURCE_NAMES[fetched.source]
+    label = {"un_comtrade_api": "UN Comtrade API", "imf_imts": "IMF IMTS API"}[source]
+    quotes = [
+        f"{label}: {r} {f} {'to' if f == 'exports' else 'from'} {p} {y}: {v:,.3f} USD m ({val}); "
+        f"retrieved {when} with {client}"
+        for r, f, p, y, v, val in zip(
+            rows["reporter"],
+            rows["flow"],
+            rows["partner"],
+            rows["year"],
+            rows["value_usd_m"],
+            rows["valuation"],
+            strict=True,
+        )
+    ]
+    out = pd.DataFrame(
+        {
+            "year": rows["year"].astype("int64"),
+            "flow": rows["flow"].astype(str),
+            "reporter": rows["reporter"].astype(str),
+            "partner": rows["partner"].astype(str),
+            "source": source,
+            "value_usd_m": rows["value_usd_m"].astype("float64"),
+            "valuation": rows["valuation"].astype(str),
+            "flag": FETCHED_FLAG,
+            "quote": pd.Series(quotes, dtype="object"),
+        }
+    )
+    return out[OBSERVATION_COLUMNS].sort_values(["year", "flow"]).reset_index(drop=True)
+
+
+SAME_REPORT_AS = {"un_comtrade_api": "un_comtrade", "imf_imts": "imf_dots"}
+"""Curated source that holds the same national report as a fetched source (IMTS succeeds DOTS)."""
+
+DUPLICATE_FLAG = "duplicates_curated"
+
+
+def mirror_pair_with_fetched(
+    exporter: str,
+    importer: str,
+    fetched: Fetched | Iterable[Fetched],
+    *,
+    include_bundled: bool = True,
+) -> MirrorPair:
+    """A :class:`~borderflows.data.MirrorPair` of curated and fetched observations.
+
+    Parameters
+    ----------
+    exporter, importer
+        ISO3 codes.
+    fetched
+        One or more Comtrade (totals) or IMF IMTS results.
+    include_bundled
+        Start from the bundled pair (``borderflows.data.mirror_pair``) when there is one.
+
+    Returns
+    -------
+    borderflows.data.MirrorPair
+        Fetched rows carry ``flag`` ``"fetched"``. A fetched row that repeats a curated row of the
+        same report (same year, flow and reporter, from UN Comtrade or IMF DOTS) is kept for
+        comparison but flagged ``"fetched;duplicates_curated"`` and not usable, so no report enters
+        a likelihood twice. Curated defaults stay the defaults wherever they exist.
+    """
+    from borderflows.data import mirror_pair
+
+    items = [fetched] if isinstance(fetched, Fetched) else list(fetched)
+    new = pd.concat([mirror_observations(f, exporter, importer) for f in items], ignore_index=True)
+    curated = pd.DataFrame(columns=[*OBSERVATION_COLUMNS, "usable"])
+    if include_bundled:
+        with contextlib.suppress(DataValidationError):  # a pair the bundled data do not cover
+            curated = mirror_pair(exporter, importer).observations.drop(columns="is_default")
+    seen = set(zip(curated["year"], curated["flow"], curated["reporter"], curated["source"], strict=True))
+    duplicate = pd.Series(
+        [
+            (y, f, r, SAME_REPORT_AS[s]) in seen
+            for y, f, r, s in zip(new["year"], new["flow"], new["reporter"], new["source"], strict=True)
+        ],
+        index=new.index,
+        dtype=bool,
+    )
+    new["flag"] = new["flag"].where(~duplicate, f"{FETCHED_FLAG};{DUPLICATE_FLAG}")
+    new["usable"] = ~duplicate
+    combined = pd.concat([curated, new[curated.columns]], ignore_index=True)
+    if combined.empty:
+        raise DataValidationError(
+            f"nothing to merge for {exporter} -> {importer}",
+            column="reporter",
+            fix="check that the fetched data cover this pair and direction",
+        )
+    combined = combined.astype({"year": "int64", "value_usd_m": "float64", "usable": bool})
+    # `_build` is the data package's own assembly step (defaults, table, schema validation); the
+    # public `mirror_pair_from_frame` would recompute `usable` from flags and lose curated choices.
+    return _build(exporter, importer, combined)
+
+
+def series_catalog(fetched: Fetched) -> pd.DataFrame:
+    """Fetched WDI series in the layout of :func:`borderflows.data.list_series`.
+
+    Columns: ``name``, ``title``, ``unit``, ``kind``, ``concept``, ``first_year``, ``last_year``,
+    ``n``, ``source``.
+    """
+    from borderflows.fetch.wdi import wdi_series
+
+    if fetched.source != "wdi":
+        raise DataValidationError(
+            f"{fetched.source} data are not WDI series", column="source", fix="pass the result of fetch_wdi"
+        )
+    rows = []
+    for (indicator, economy), group in fetched.data.groupby(["indicator", "economy"], sort=True):
+        series = wdi_series(fetched, str(indicator), str(economy))
+        rows.append(
+            {
+                "name": series.name,
+                "title": f"{group['indicator_name'].iloc[0]}, {group['economy_name'].iloc[0] or economy}",
+                "unit": series.unit,
+                "kind": series.kind,
+                "concept": series.concept,
+                "first_year": int(series.years.min()),
+                "last_year": int(series.years.max()),
+                "n": len(series),
+                "source": series.source,
+            }
+        )
+    columns = ["name", "title", "unit", "kind", "concept", "first_year", "last_year", "n", "source"]
+    return pd.DataFrame(rows, columns=columns)
