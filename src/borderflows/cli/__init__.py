@@ -31,6 +31,9 @@ def _register() -> None:
     from borderflows.cli import data_cmd, report_cmd
 
     app.add_typer(data_cmd.app, name="data")
+    from borderflows.cli import fetch_cmd  # data fetch engineer
+
+    data_cmd.app.add_typer(fetch_cmd.app, name="fetch")
     from borderflows.cli import forecast_cmd  # forecasting engineer
 
     app.command(name="forecast")(forecast_cmd.forecast)
