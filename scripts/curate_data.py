@@ -194,6 +194,8 @@ def mirror_rows(panel: pd.DataFrame) -> pd.DataFrame:
             flags.append("rounded")  # sum of HS4 rows printed to 3 decimals in USD bn
         if prefix == "NEWS":
             flags.append("rounded")
+        if r.series_id == "NEWS.TURNOVER.UNSPEC":
+            flags.append("reporter_unstated")  # a minister's figure; which side's statistics is not said
         if r.year == 2025:
             flags.append("preliminary")
         if r.flow == "turnover":
@@ -734,8 +736,8 @@ def _topic(series_id: str, flow: str) -> str:
         ("oralman", "repatriates"),
         ("repatriat", "repatriates"),
         ("student", "students"),
-        ("permit", "permits"),
         ("worker", "workers"),
+        ("permit", "permits"),
         ("flf_", "workers"),
     ):
         if key in text:
@@ -867,12 +869,26 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+CHECKSUM_HEADER = "| file | sha256 |\n|---|---|\n"
+
+
+def update_checksums(folder: Path, names: list[str]) -> None:
+    """Rewrite the checksum table at the end of ``folder/README.md``."""
+    readme = folder / "README.md"
+    text = readme.read_text()
+    head = text.split(CHECKSUM_HEADER)[0]
+    rows = "".join(f"| `{name}` | `{sha256(folder / name)}` |\n" for name in names)
+    readme.write_text(head + CHECKSUM_HEADER + rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     frames = build()
     write(frames, args.out)
+    if (args.out / "README.md").is_file():
+        update_checksums(args.out, list(frames))
     for name in frames:
         path = args.out / name
         print(f"{name}\t{len(frames[name])} rows\t{path.stat().st_size} bytes\t{sha256(path)}")
