@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -54,19 +54,20 @@ def list_command() -> None:
     table = Table(title="Bundled datasets", title_justify="left")
     for column in ("name", "title", "rows", "coverage", "file"):
         table.add_column(column, justify="right" if column == "rows" else "left")
-    for row in datasets.itertuples():
-        table.add_row(row.name, row.title, f"{row.rows:,}", row.coverage, row.file)
+    for row in datasets.to_dict("records"):
+        table.add_row(str(row["name"]), str(row["title"]), f"{row['rows']:,}", str(row["coverage"]), str(row["file"]))
     console.print(table)
     table = Table(title="Yearly series (borderflows.data.series(name))", title_justify="left")
     for column in ("name", "unit", "kind", "years", "n"):
         table.add_column(column, justify="right" if column == "n" else "left")
-    for row in series.itertuples():
-        table.add_row(row.name, row.unit, row.kind, f"{row.first_year}-{row.last_year}", str(row.n))
+    for row in series.to_dict("records"):
+        years = f"{row['first_year']}-{row['last_year']}"
+        table.add_row(str(row["name"]), str(row["unit"]), str(row["kind"]), years, str(row["n"]))
     console.print(table)
 
 
-def _fmt(value: float, digits: int = 1) -> str:
-    return "" if pd.isna(value) else f"{value:,.{digits}f}"
+def _fmt(value: Any, digits: int = 1) -> str:
+    return "" if pd.isna(value) else f"{float(value):,.{digits}f}"
 
 
 @app.command("show")
@@ -102,23 +103,23 @@ def show_command(
     table.add_column("ratio M/X", justify="right")
     table.add_column("flags")
     used_flags: set[str] = set()
-    for row in frame.itertuples():
+    for row in frame.to_dict("records"):
         marks = []
         for flow in ("exports", "imports"):
-            flag = flagged.get((row.year, flow), "")
+            flag = str(flagged.get((row["year"], flow), ""))
             if flag:
                 marks.append(f"{flow[0].upper()}: {flag}")
                 used_flags.update(flag.split(";"))
-        x_mark = "" if row.exports_usable or pd.isna(row.exports_reported) else "*"
-        m_mark = "" if row.imports_usable or pd.isna(row.imports_reported) else "*"
+        x_mark = "" if row["exports_usable"] or pd.isna(row["exports_reported"]) else "*"
+        m_mark = "" if row["imports_usable"] or pd.isna(row["imports_reported"]) else "*"
         table.add_row(
-            str(row.year),
-            _fmt(row.exports_reported) + x_mark,
-            row.exports_source,
-            _fmt(row.imports_reported) + m_mark,
-            row.imports_source,
-            _fmt(row.gap_usd_m),
-            _fmt(row.ratio, 3),
+            str(row["year"]),
+            _fmt(row["exports_reported"]) + x_mark,
+            str(row["exports_source"]),
+            _fmt(row["imports_reported"]) + m_mark,
+            str(row["imports_source"]),
+            _fmt(row["gap_usd_m"]),
+            _fmt(row["ratio"], 3),
             "; ".join(marks),
         )
     console.print(table)

@@ -75,7 +75,10 @@ def list_datasets() -> pd.DataFrame:
     """The bundled datasets: ``name``, ``title``, ``file``, ``rows``, ``coverage``, ``description``."""
     rows = []
     for dataset in DATASETS.values():
-        frame = _load(dataset.name)
+        if dataset.file.endswith(".parquet"):  # row count and years without loading millions of rows
+            frame = pd.read_parquet(dataset.path, columns=["year"])
+        else:
+            frame = _load(dataset.name)
         years = pd.to_numeric(frame["year"], errors="coerce").dropna() if "year" in frame else pd.Series([])
         coverage = f"{int(years.min())}-{int(years.max())}" if len(years) else ""
         rows.append(

@@ -257,9 +257,9 @@ def validate_large(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, what: str
             checks.append((column, values.isin(bad_codes), "an ISO3 code such as CHN or KAZ"))
     checks.append(("flow", ~frame["flow"].isin(FLOWS_DOTS), f"one of {FLOWS_DOTS}"))
     checks.append(("year", ~frame["year"].between(MIN_YEAR, MAX_YEAR), f"a year in {MIN_YEAR}-{MAX_YEAR}"))
-    values = frame["value_usd_m"].to_numpy(dtype=float)
-    checks.append(("value_usd_m", pd.Series(~np.isfinite(values), index=frame.index), "finite (no NaN or inf)"))
-    checks.append(("value_usd_m", pd.Series(values < 0, index=frame.index), "non-negative"))
+    amounts = frame["value_usd_m"].to_numpy(dtype=float)
+    checks.append(("value_usd_m", pd.Series(~np.isfinite(amounts), index=frame.index), "finite (no NaN or inf)"))
+    checks.append(("value_usd_m", pd.Series(amounts < 0, index=frame.index), "non-negative"))
     if "partner" in columns:
         checks.append(("partner", frame["reporter"] == frame["partner"], "reporter differs from partner"))
     keys = [c for c in ("reporter", "partner", "flow", "year") if c in columns]
