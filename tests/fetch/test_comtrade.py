@@ -135,6 +135,16 @@ def test_offline_is_a_clear_error(with_key: str) -> None:
     assert info.value.__context__ is None or info.value.__suppress_context__
 
 
+def test_timeout_is_a_clear_error(with_key: str, fake_web: FakeWeb) -> None:
+    def slow(url: str) -> Reply:
+        return Reply(error=urllib3.exceptions.ReadTimeoutError(None, url, "Read timed out. (read timeout=120)"))  # type: ignore[arg-type]
+
+    fake_web.add("/data/v1/get/", slow)
+    with pytest.raises(FetchError, match=r"Could not reach UN Comtrade \(offline, DNS failure or timeout\)") as info:
+        comtrade.fetch_comtrade("CHN", "KAZ", 2023)
+    assert KEY not in str(info.value)
+
+
 def test_key_never_leaks(
     with_key: str, fake_web: FakeWeb, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
