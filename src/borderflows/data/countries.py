@@ -267,6 +267,25 @@ sub-national 'Malaysia, West'. They never enter the pair panel; ``World`` totals
 
 ISO3_TO_IMF: dict[str, str] = {code: name for name, code in IMF_TO_ISO3.items()}
 
+COMMON_NAMES: dict[str, str] = {
+    "china": "CHN",
+    "kazakhstan": "KAZ",
+    "kyrgyzstan": "KGZ",
+    "tajikistan": "TJK",
+    "uzbekistan": "UZB",
+    "russia": "RUS",
+    "hong kong": "HKG",
+    "south korea": "KOR",
+    "north korea": "PRK",
+    "iran": "IRN",
+    "turkiye": "TUR",
+    "usa": "USA",
+    "united states of america": "USA",
+    "uk": "GBR",
+    "netherlands": "NLD",
+}
+"""Everyday English names accepted besides IMF names (case-insensitive)."""
+
 
 def to_iso3(country: str, *, column: str = "country") -> str:
     """Return the ISO3 code of an ISO3 code or IMF country name (case-insensitive).
@@ -282,6 +301,8 @@ def to_iso3(country: str, *, column: str = "country") -> str:
     lowered = {name.lower(): code for name, code in IMF_TO_ISO3.items()}
     if text.lower() in lowered:
         return lowered[text.lower()]
+    if text.lower() in COMMON_NAMES:
+        return COMMON_NAMES[text.lower()]
     hints = [f"{code} ({name})" for name, code in IMF_TO_ISO3.items() if text.lower() and text.lower() in name.lower()]
     fix = f"did you mean {', '.join(hints[:3])}?" if hints else "use an ISO3 code such as CHN or KAZ, or an IMF name"
     if str(country).strip() in IMF_AGGREGATES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Iterable
 
@@ -197,7 +198,7 @@ def _catalog_row(name: str) -> pd.Series:
     catalog = _load("series_catalog")
     match = catalog[catalog["name"] == name]
     if match.empty:
-        close = [n for n in catalog["name"] if name.split(".")[-1] in n or n.startswith(name)]
+        close = difflib.get_close_matches(name, list(catalog["name"]), n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close[:3])}?" if close else "run borderflows.data.list_series()"
         raise DataValidationError(f"unknown series {name!r}", fix=hint)
     return match.iloc[0]

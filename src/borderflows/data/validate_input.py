@@ -158,7 +158,8 @@ def clean_mirror_frame(data: pd.DataFrame | str | Path, exporter: str, importer:
 
     raw_values = frame["value_usd_m"]
     values = pd.to_numeric(raw_values, errors="coerce")
-    not_numeric = values.isna() & raw_values.notna()
+    is_bool = raw_values.map(lambda v: isinstance(v, bool | np.bool_))
+    not_numeric = (values.isna() & raw_values.notna()) | is_bool
     if not_numeric.any():
         raise DataValidationError(
             "values must be numbers",
