@@ -62,6 +62,7 @@ class FakeWeb:
 
     routes: list[tuple[str, Reply | Callable[[str], Reply]]] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, fragment: str, reply: Reply | Callable[[str], Reply]) -> None:
         self.routes.append((fragment, reply))
@@ -91,6 +92,7 @@ def fake_web(monkeypatch: pytest.MonkeyPatch) -> FakeWeb:
 
     def send(self: Any, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = str(request.url)
+        web.headers.append(dict(request.headers))
         reply = web.answer(url)
         if reply.error is not None:
             raise reply.error

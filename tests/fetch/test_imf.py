@@ -40,6 +40,19 @@ def test_mirror_flows_of_a_pair(fake_web: FakeWeb) -> None:
     assert entry.client.startswith("sdmx1 ")
 
 
+def test_structure_specific_answer_reads_the_same(fake_web: FakeWeb, caplog: pytest.LogCaptureFixture) -> None:
+    # If the service ignores the Accept header and sends structure-specific data, nothing changes.
+    fake_web.add_file(
+        "/data/IMF.STA,IMTS/",
+        "imts_structure_specific.xml",
+        content_type="application/vnd.sdmx.structurespecificdata+xml; version=2.1",
+    )
+    data = imf.fetch_imf_imts(["CHN", "KAZ"], years=[2022]).data
+    assert data[["year", "reporter", "partner", "flow"]].values.tolist() == [[2022, "CHN", "KAZ", "exports"]]
+    assert data["value_usd_m"].item() == pytest.approx(16_300.0)
+    assert "got no structure" not in caplog.text
+
+
 def test_cached_xml_is_parsed_again(fake_web: FakeWeb) -> None:
     serve(fake_web, "imts_chn_kaz.xml")
     first = imf.fetch_imf_imts(["CHN", "KAZ"], years=[2022, 2023])

@@ -5,7 +5,8 @@ with key ``COUNTRY.INDICATOR.COUNTERPART_COUNTRY.FREQUENCY``, e.g.
 ``CHN+KAZ.XG_FOB_USD+MG_CIF_USD.CHN+KAZ.A``: exports FOB and imports CIF, as reported by each
 country (or estimated by the IMF from partner data), in US dollars. The response is asked for as
 SDMX-ML 2.1 *generic* data, which ``sdmx1`` reads without first downloading the data structure
-definition. The raw XML is cached; the table is parsed from it on every read.
+definition; should the service answer with structure-specific data instead, ``sdmx1`` infers the
+structure from the message and the result is the same. The raw XML is cached and parsed on every read.
 """
 
 from __future__ import annotations
@@ -148,18 +149,33 @@ def _sdmx_error(text: str) -> str:
     return "; ".join(t.strip() for t in found) if found else text[:200].strip()
 
 
+class _DropMessage(logging.Filter):
+    def __init__(self, fragment: str) -> None:
+        super().__init__()
+        self.fragment = fragment
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.fragment not in record.getMessage()
+
+
 def _read_message(xml: str) -> Any:
     """Read SDMX-ML with sdmx1, turning SDMX error messages and unreadable text into FetchError."""
     import sdmx
 
     if re.search(r"<(?:\w+:)?Error[\s>]", xml[:2000]):
         raise FetchError(f"The IMF answered with an SDMX error message: {_sdmx_error(xml)}")
+    # sdmx1's reader prints diagnostics to stdout on some failures (a library must not print), and
+    # logs a warning when structure-specific data come without their structure, which it then infers.
+    reader_log = logging.getLogger("sdmx.reader.xml.v21")
+    quiet = _DropMessage("got no structure=")
+    reader_log.addFilter(quiet)
     try:
-        # sdmx1's reader prints diagnostics to stdout on some failures; a library must not print.
         with contextlib.redirect_stdout(io.StringIO()):
             message = sdmx.read_sdmx(io.BytesIO(xml.encode("utf-8")))
     except Exception as error:  # sdmx1 raises XML, value, lookup and NotImplemented errors
         raise FetchError(f"The IMF payload is not a readable SDMX message (malformed): {error}") from None
+    finally:
+        reader_log.removeFilter(quiet)
     if not hasattr(message, "data"):
         raise FetchError(f"The IMF sent a {type(message).__name__}, not a data message (malformed payload).")
     return message
