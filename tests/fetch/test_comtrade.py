@@ -62,6 +62,16 @@ def test_totals_both_directions(with_key: str, fake_web: FakeWeb) -> None:
     assert "comtradeapicall" in got.entries[0].client
 
 
+def test_values_keep_every_digit_through_client_and_cache(with_key: str, fake_web: FakeWeb) -> None:
+    answer = json.loads((Path(__file__).parent / "fixtures" / "comtrade_total.json").read_text())
+    answer["data"][0]["primaryValue"] = 16_312_345_678.91
+    fake_web.add("/data/v1/get/", Reply(json.dumps(answer).encode()))
+    fresh = comtrade.fetch_comtrade("CHN", "KAZ", [2022, 2023]).data
+    cached = comtrade.fetch_comtrade("CHN", "KAZ", [2022, 2023]).data
+    for data in (fresh, cached):
+        assert (data["value_usd"] == 16_312_345_678.91).sum() == 1
+
+
 def test_second_call_reads_the_cache(with_key: str, fake_web: FakeWeb) -> None:
     fake_web.add_file("/data/v1/get/", "comtrade_total.json")
     first = comtrade.fetch_comtrade("CHN", "KAZ", [2022, 2023])

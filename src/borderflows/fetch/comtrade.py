@@ -273,7 +273,9 @@ def _download(request: Mapping[str, Any], key: str | None) -> list[dict[str, Any
         raise FetchError(_explain_failure(output))
     if output:
         logger.info("comtradeapicall said: %s", output)
-    records = json.loads(frame.to_json(orient="records"))
+    # A JSON round trip turns numpy scalars and NaN into plain values and null. pandas writes
+    # `double_precision` decimal places (default 10); its maximum, 15, also keeps tiny quantities.
+    records = json.loads(frame.to_json(orient="records", double_precision=15))
     if len(records) >= int(request["maxRecords"]):
         raise FetchError(
             f"UN Comtrade returned {len(records)} records, its cap for one call, so some are missing. "
