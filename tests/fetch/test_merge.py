@@ -69,6 +69,12 @@ def test_merging_nothing_reproduces_the_curated_pair(comtrade: Fetched) -> None:
     assert merged.data_hash == curated.data_hash
 
 
+def test_fetched_data_without_the_pair_is_an_error(comtrade: Fetched) -> None:
+    chapters = fetched("un_comtrade", comtrade.data.assign(cmd_code="61"))
+    with pytest.raises(DataValidationError, match="no all-goods flows"):
+        mirror_pair_with_fetched("CHN", "KAZ", chapters)
+
+
 def test_same_report_twice_is_not_usable_twice() -> None:
     curated = mirror_pair("CHN", "KAZ").observations
     row = curated[(curated["source"] == "imf_dots") & (curated["flow"] == "exports")].iloc[0]

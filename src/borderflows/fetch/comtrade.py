@@ -256,8 +256,7 @@ def _download(request: Mapping[str, Any], key: str | None) -> list[dict[str, Any
     try:
         with _redacting_logs(secrets), contextlib.redirect_stdout(printed):
             if key is None:
-                args.pop("maxRecords")
-                frame = comtradeapicall.previewFinalData(**args, maxRecords=MAX_RECORDS_PREVIEW)
+                frame = comtradeapicall.previewFinalData(**args)
             else:
                 frame = comtradeapicall.getFinalData(key, **args)
     except json.JSONDecodeError:

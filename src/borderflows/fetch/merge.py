@@ -129,6 +129,12 @@ def mirror_pair_with_fetched(
 
     items = [fetched] if isinstance(fetched, Fetched) else list(fetched)
     new = pd.concat([mirror_observations(f, exporter, importer) for f in items], ignore_index=True)
+    if new.empty and any(len(f.data) for f in items):
+        raise DataValidationError(
+            f"the fetched data hold no all-goods flows of {exporter} -> {importer}",
+            column="reporter",
+            fix="fetch totals (level='total') for this pair, or swap exporter and importer",
+        )
     curated = pd.DataFrame(columns=[*OBSERVATION_COLUMNS, "usable"])
     if include_bundled:
         with contextlib.suppress(DataValidationError):  # a pair the bundled data do not cover
