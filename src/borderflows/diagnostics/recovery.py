@@ -141,6 +141,76 @@ class RecoveryResult:
         return bool(self.to_frame()["passes"].all())
 
 
+def interval_records(
+    simulation_index: int,
+    truth: Mapping[str, npt.ArrayLike],
+    fit: FitSummary,
+    var_names: Sequence[str],
+    *,
+    prob: float = DEFAULT_PROB,
+    kind: str = DEFAULT_KIND,
+    coords: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+) -> pd.DataFrame:
+    """Interval records of one fit: one row per scalar quantity (the rows of :attr:`RecoveryResult.records`)."""
+    frames = []
+    for name in var_names:
+        draws = fit.draws[name]
+        true = np.broadcast_to(np.asarray(truth[name], dtype=float), draws.shape[1:])
+        lower, upper = interval(draws, prob, kind)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "simulation": simulation_index,
+                    "variable": name,
+                    "quantity": quantity_labels(name, draws.shape[1:], None if coords is None else coords.get(name)),
+                    "truth": true.ravel(),
+                    "estimate": np.median(draws, axis=0).ravel(),
+                    "lower": np.ravel(lower),
+                    "upper": np.ravel(upper),
+                }
+            )
+        )
+    records = pd.concat(frames, ignore_index=True)
+    records["covered"] = (records["lower"] <= records["truth"]) & (records["truth"] <= records["upper"])
+    records["prob"] = prob
+    records["kind"] = kind
+    return records
+
+
+def _notes(rhats: Sequence[float], divergences: Sequence[int]) -> tuple[str, ...]:
+    n_bad = int(sum(1 for r, d in zip(rhats, divergences, strict=True) if r > 1.01 or d > 0))
+    if not n_bad:
+        return ()
+    return (f"{n_bad} of {len(rhats)} fits had R-hat > 1.01 or divergences; they are kept in the coverage",)
+
+
+def recovery_result(
+    records: Sequence[pd.DataFrame],
+    *,
+    scenario: str,
+    prob: float,
+    kind: str,
+    random_seed: int,
+    max_rhat: Sequence[float],
+    divergences: Sequence[int],
+    z: float = Z_99,
+    total_seconds: float = float("nan"),
+) -> RecoveryResult:
+    """Assemble a :class:`RecoveryResult` from :func:`interval_records` frames collected elsewhere (e.g. SBC fits)."""
+    return RecoveryResult(
+        scenario=scenario,
+        prob=prob,
+        kind=kind,
+        records=pd.concat(records, ignore_index=True),
+        random_seed=random_seed,
+        max_rhat=np.asarray(max_rhat, dtype=float),
+        divergences=np.asarray(divergences, dtype=np.int64),
+        z=z,
+        total_seconds=total_seconds,
+        notes=_notes(max_rhat, divergences),
+    )
+
+
 def recovery_study(
     fit: FitFunction,
     simulator: Simulator,
@@ -194,45 +264,19 @@ def recovery_study(
     for i in range(n_sims):
         simulation = simulator(sim_rngs[i])
         summary = fit(simulation.data, int(fit_seeds[i]))
-        for name in var_names:
-            draws = summary.draws[name]
-            truth = np.broadcast_to(np.asarray(simulation.truth[name], dtype=float), draws.shape[1:])
-            lower, upper = interval(draws, prob, kind)
-            labels = quantity_labels(name, draws.shape[1:], None if coords is None else coords.get(name))
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "simulation": i,
-                        "variable": name,
-                        "quantity": labels,
-                        "truth": truth.ravel(),
-                        "estimate": np.median(draws, axis=0).ravel(),
-                        "lower": np.ravel(lower),
-                        "upper": np.ravel(upper),
-                    }
-                )
-            )
+        frames.append(interval_records(i, simulation.truth, summary, var_names, prob=prob, kind=kind, coords=coords))
         rhats.append(summary.max_rhat)
         divergences.append(summary.divergences)
         if progress is not None:
             progress(i + 1, n_sims)
-    records = pd.concat(frames, ignore_index=True)
-    records["covered"] = (records["lower"] <= records["truth"]) & (records["truth"] <= records["upper"])
-    records["prob"] = prob
-    records["kind"] = kind
-    notes = []
-    n_bad = int(sum(1 for r, d in zip(rhats, divergences, strict=True) if r > 1.01 or d > 0))
-    if n_bad:
-        notes.append(f"{n_bad} of {n_sims} fits had R-hat > 1.01 or divergences; they are kept in the coverage")
-    return RecoveryResult(
+    return recovery_result(
+        frames,
         scenario=scenario,
         prob=prob,
         kind=kind,
-        records=records,
         random_seed=seed,
-        max_rhat=np.asarray(rhats, dtype=float),
-        divergences=np.asarray(divergences, dtype=np.int64),
+        max_rhat=rhats,
+        divergences=divergences,
         z=z,
         total_seconds=time.perf_counter() - started,
-        notes=tuple(notes),
     )

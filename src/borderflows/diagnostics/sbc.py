@@ -478,6 +478,8 @@ def run_sbc(
     progress: Progress | None = None,
     fitter: CompiledFitter | None = None,
     chains: int = CHAINS,
+    on_fit: Callable[[int, Simulation, FitSummary], None] | None = None,
+    coords: Mapping[str, Sequence[Sequence[Any]]] | None = None,
 ) -> SBCResult:
     """Run simulation-based calibration on a PyMC model.
 
@@ -509,6 +511,12 @@ def run_sbc(
         An already compiled fitter for ``model`` (to share one compilation with other studies).
     chains
         Chains per fit.
+    on_fit
+        Called with ``(index, simulation, fit)`` after each fit, e.g. to record interval coverage
+        from the same fits (:func:`borderflows.diagnostics.recovery.interval_records`).
+    coords
+        Coordinate values per variable dimension for quantity labels (e.g. years); with the prior
+        simulator they are read from the prior draws.
 
     Returns
     -------
@@ -521,9 +529,9 @@ def run_sbc(
     sequence = np.random.SeedSequence(seed)
     sim_seq, fit_seq = sequence.spawn(2)
     fit_seeds = fit_seq.generate_state(n_sims, dtype=np.uint32)
-    coords: dict[str, list[list[Any]]] = {}
+    labels_coords: Mapping[str, Sequence[Sequence[Any]]] = dict(coords or {})
     if simulator is None:
-        simulations, coords = prior_simulations(model, var_names, n_sims, int(sim_seq.generate_state(1)[0]))
+        simulations, labels_coords = prior_simulations(model, var_names, n_sims, int(sim_seq.generate_state(1)[0]))
     else:
         sim_rngs = [np.random.default_rng(s) for s in sim_seq.spawn(n_sims)]
         simulations = [simulator(r) for r in sim_rngs]
@@ -535,10 +543,12 @@ def run_sbc(
         draws = {name: summary.draws[name] for name in var_names}
         if not labels:
             for name in var_names:
-                labels += quantity_labels(name, draws[name].shape[1:], coords.get(name))
+                labels += quantity_labels(name, draws[name].shape[1:], labels_coords.get(name))
         all_ranks.append(sbc_ranks(simulation.truth, draws, keep))
         rhats.append(summary.max_rhat)
         divergences.append(summary.divergences)
+        if on_fit is not None:
+            on_fit(i, simulation, summary)
         if progress is not None:
             progress(i + 1, n_sims)
     n_bins = bins if bins is not None else default_bins(n_sims, n_rank_draws)
