@@ -18,6 +18,14 @@ from tests.fetch.conftest import FakeWeb, Reply
 KEY = "TESTKEY-0123456789abcdef"  # a fake key; the tests check it never leaks
 
 
+@pytest.fixture(autouse=True)
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the rate-limit waits instead of sleeping."""
+    seen: list[float] = []
+    monkeypatch.setattr(comtrade, "_sleep", seen.append)
+    return seen
+
+
 @pytest.fixture
 def with_key(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv(comtrade.KEY_ENV, KEY)
@@ -124,6 +132,26 @@ def test_bad_answers_give_clear_errors_and_cache_nothing(
         comtrade.fetch_comtrade("CHN", "KAZ", 2023)
     assert KEY not in str(info.value)
     assert FetchCache().entries() == [], "a failed or empty answer must not be cached"
+
+
+def test_rate_limit_waits_as_asked_then_succeeds(with_key: str, fake_web: FakeWeb, waits: list[float]) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    answers = [
+        Reply((fixtures / "comtrade_429.json").read_bytes(), 429),
+        Reply((fixtures / "comtrade_total.json").read_bytes()),
+    ]
+    fake_web.add("/data/v1/get/", lambda url: answers.pop(0))
+    data = comtrade.fetch_comtrade("CHN", "KAZ", [2022, 2023]).data
+    assert len(data) == 8
+    assert waits == [1.0]  # "Try again in 1 seconds."
+
+
+def test_persistent_rate_limit_gives_up(with_key: str, fake_web: FakeWeb, waits: list[float]) -> None:
+    fake_web.add_file("/data/v1/get/", "comtrade_429.json", status=429)
+    with pytest.raises(FetchError, match="rate limit"):
+        comtrade.fetch_comtrade("CHN", "KAZ", 2023)
+    assert waits == [1.0] * comtrade.RATE_LIMIT_RETRIES
+    assert len(fake_web.seen) == comtrade.RATE_LIMIT_RETRIES + 1
 
 
 def test_record_cap_is_an_error_not_silent_truncation(

@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -51,6 +52,11 @@ MAX_RECORDS_PREVIEW = 500
 """Records per call on the keyless preview endpoint."""
 YEARS_PER_CALL = 12
 """The v1 API accepts at most 12 periods in one request."""
+RATE_LIMIT_RETRIES = 2
+"""After HTTP 429, wait as the gateway asks (at most ``RATE_LIMIT_MAX_WAIT_S``) and retry this often."""
+RATE_LIMIT_MAX_WAIT_S = 10.0
+
+_sleep = time.sleep  # replaced in tests
 
 Level = Literal["total", "hs2"]
 CMD_CODES: dict[str, str] = {"total": "TOTAL", "hs2": "AG2"}
@@ -201,7 +207,7 @@ def fetch_comtrade(
         entry = None if refresh else cache.get(SOURCE, request)
         cached.append(entry is not None)
         if entry is None:
-            records = _download(request, key)
+            records = _download_politely(request, key)
             entry = CacheEntry(
                 source=SOURCE,
                 request=request,
@@ -245,6 +251,28 @@ def _request(codes: list[int], years: list[int], level: Level, *, preview: bool)
     }
 
 
+class _RateLimited(FetchError):
+    def __init__(self, message: str, wait_s: float) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
+
+
+def _download_politely(request: Mapping[str, Any], key: str | None) -> list[dict[str, Any]]:
+    """:func:`_download`, retried after a rate-limit answer when the wait asked for is short."""
+    for attempt in range(RATE_LIMIT_RETRIES + 1):
+        try:
+            return _download(request, key)
+        except _RateLimited as error:
+            if attempt == RATE_LIMIT_RETRIES or error.wait_s > RATE_LIMIT_MAX_WAIT_S:
+                raise FetchError(str(error)) from None
+            logger.info("UN Comtrade rate limit; retrying in %.0f s", error.wait_s)
+            _sleep(error.wait_s)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_RETRY_AFTER = re.compile(r"try again in (\d+(?:\.\d+)?) second", re.IGNORECASE)
+
+
 def _download(request: Mapping[str, Any], key: str | None) -> list[dict[str, Any]]:
     """Send one request through comtradeapicall; return its records or raise a clean FetchError."""
     import comtradeapicall
@@ -269,7 +297,11 @@ def _download(request: Mapping[str, Any], key: str | None) -> list[dict[str, Any
     # Query strings carry the key: drop them from anything shown, then redact whatever is left.
     output = redact(_QUERY.sub("?...", printed.getvalue().strip()), secrets)
     if frame is None:
-        raise FetchError(_explain_failure(output))
+        explanation = _explain_failure(output)
+        if "(HTTP 429)" in explanation:
+            match = _RETRY_AFTER.search(output)
+            raise _RateLimited(explanation, float(match.group(1)) if match else 1.0)
+        raise FetchError(explanation)
     if output:
         logger.info("comtradeapicall said: %s", output)
     # A JSON round trip turns numpy scalars and NaN into plain values and null. pandas writes
