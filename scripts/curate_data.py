@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -256,6 +257,12 @@ def mirror_rows(panel: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 # 3. Evidence statements
 # --------------------------------------------------------------------------------------------------
+def seed_sentence(source_file: str, line: int, word: str) -> str:
+    """The sentence of a seed line that contains ``word``, exactly as printed."""
+    text = (SHARED.parent / "seeds" / source_file).read_text().splitlines()[line - 1]
+    return next(s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if word in s)
+
+
 def evidence_rows() -> pd.DataFrame:
     seed = pd.read_csv(SHARED / "seed_extract" / "trade.csv")
 
@@ -485,6 +492,8 @@ def evidence_rows() -> pd.DataFrame:
     rows = []
     for sid, year, y0, y1, measure, relation, value, product, denominator, series_id, seed_year in statements:
         text, source_file, line = quote(series_id, seed_year)
+        if sid.startswith("knitwear"):  # both numbers are in one sentence; the extract split it in two rows
+            text = seed_sentence(source_file, line, "knitwear")
         rows.append(
             {
                 "id": sid,

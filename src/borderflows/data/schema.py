@@ -194,6 +194,7 @@ POINTS = pa.DataFrameSchema(
 _FIXES = {
     "column_in_dataframe": "add the column (see the schema in borderflows.data.schema)",
     "column_not_in_schema": "drop the extra column",
+    "column_in_schema": "drop the extra column",
     "dtype": "convert the column to the expected type",
     "field_uniqueness": "drop or aggregate the repeated rows",
     "duplicates": "drop or aggregate the repeated rows",
@@ -224,11 +225,21 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, what: str = "")
     except SchemaErrors as errors:
         cases = errors.failure_cases
         first = cases.iloc[0]
+        check = str(first.get("check"))
         column = first.get("column")
         column = None if column is None or (isinstance(column, float) and np.isnan(column)) else str(column)
         same = cases[cases["column"].astype(str) == str(column)] if column is not None else cases.iloc[:1]
+        if check in ("column_in_dataframe", "column_not_in_schema", "column_in_schema"):
+            column = str(first["failure_case"])  # pandera files these under the schema, not the column
+            kind = "missing required" if check == "column_in_dataframe" else "extra"
+            raise DataValidationError(
+                f"{what or schema.name}: {kind} column {column!r}; expected {list(schema.columns)}",
+                column=column,
+                fix=_fix_for(check),
+            ) from None
+        elif column == schema.name:  # a frame-wide check: report it without a column
+            column = None
         rows = [int(i) for i in same["index"].dropna().tolist()[:5]] if "index" in same else []
-        check = str(first.get("check"))
         problem = f"{what or schema.name}: failed check {check}"
         if rows:
             bad_values = same["failure_case"].head(3).tolist()
