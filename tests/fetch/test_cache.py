@@ -5,9 +5,12 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import tempfile
 from pathlib import Path
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import given, settings
 
 from borderflows.fetch import cache as cache_mod
 from borderflows.fetch.cache import CacheEntry, FetchCache, default_cache_dir, request_key
@@ -138,3 +141,24 @@ def test_write_is_atomic_replace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert len(calls) == 1
     assert Path(calls[0][0]).name.startswith(".tmp-")
     assert calls[0][1] == str(path)
+
+
+payloads = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(payload=payloads, cut=st.floats(min_value=0, max_value=0.999))
+def test_any_payload_round_trips_and_any_truncation_is_never_read(payload: object, cut: float) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        cache = FetchCache(root)
+        path = cache.put(entry(payload=payload if payload is not None else [], request={"p": 1}))
+        assert cache.get("un_comtrade", {"p": 1}) == entry(
+            payload=payload if payload is not None else [], request={"p": 1}
+        )
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * cut)])
+        assert cache.get("un_comtrade", {"p": 1}) is None

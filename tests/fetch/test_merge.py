@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +15,7 @@ from borderflows.fetch.base import Fetched
 from borderflows.fetch.cache import CacheEntry
 from borderflows.fetch.comtrade import parse_comtrade_records
 from borderflows.fetch.imf import parse_imts
-from borderflows.fetch.merge import mirror_observations, mirror_pair_with_fetched, series_catalog
+from borderflows.fetch.merge import mirror_observations, mirror_pair_with_fetched, product_mirror, series_catalog
 from borderflows.fetch.wdi import parse_wdi_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -106,3 +107,23 @@ def test_imts_and_wdi_shapes() -> None:
     assert catalog.set_index("name").loc["wdi.BX.KLT.DINV.CD.WD.kaz", "n"] == 3
     with pytest.raises(DataValidationError, match="not trade flows"):
         mirror_observations(wdi, "CHN", "KAZ")
+
+
+def test_product_mirror_separates_value_and_weight_gaps() -> None:
+    records = json.loads((FIXTURES / "comtrade_hs2.json").read_text())["data"]
+    hs2 = fetched("un_comtrade", parse_comtrade_records(records))
+    table = product_mirror(hs2, "CHN", "KAZ").set_index("cmd_code")
+    knit = table.loc["61"]
+    # Fixture: China 1.9e9 USD and 2.1e8 kg of knitwear out; Kazakhstan 0.21e9 USD and 1.9e7 kg in.
+    assert knit["value_ratio"] == pytest.approx(0.21e9 / 1.9e9)
+    assert knit["weight_ratio"] == pytest.approx(1.9e7 / 2.1e8)
+    assert knit["unit_value_ratio"] == pytest.approx((0.21e9 / 1.9e7) / (1.9e9 / 2.1e8))
+    assert knit["qty_unit"] == "kg"
+    vehicles = table.loc["87"]
+    # China gave no weight for vehicles (0 in the answer): no weight or unit-value ratio, not 0 or inf.
+    assert np.isnan(vehicles["exports_kg"])
+    assert np.isnan(vehicles["weight_ratio"])
+    assert np.isnan(vehicles["unit_value_ratio"])
+    assert vehicles["value_ratio"] == pytest.approx(2.2e9 / 3.4e9)
+    with pytest.raises(DataValidationError, match="totals only"):
+        product_mirror(fetched("un_comtrade", hs2.data.assign(cmd_code="TOTAL")), "CHN", "KAZ")

@@ -7,7 +7,8 @@
 * :func:`fetch_imf_imts` -- IMF International Trade in Goods (IMTS, successor of DOTS) via SDMX
   (``sdmx1``).
 * :func:`mirror_pair_with_fetched` -- curated and fetched trade flows in one
-  :class:`~borderflows.data.MirrorPair`.
+  :class:`~borderflows.data.MirrorPair`; :func:`product_mirror` -- both sides per HS chapter with
+  weights and unit values.
 
 Every loader returns :class:`Fetched` (a tidy table plus the request, retrieval time and source
 version of each download) and raises :class:`~borderflows.exceptions.FetchError` with one clear
@@ -20,7 +21,7 @@ from borderflows.fetch.base import FETCHED_FLAG, Fetched
 from borderflows.fetch.cache import CacheEntry, FetchCache, default_cache_dir
 from borderflows.fetch.comtrade import fetch_comtrade
 from borderflows.fetch.imf import fetch_imf_imts
-from borderflows.fetch.merge import mirror_observations, mirror_pair_with_fetched, series_catalog
+from borderflows.fetch.merge import mirror_observations, mirror_pair_with_fetched, product_mirror, series_catalog
 from borderflows.fetch.wdi import fetch_wdi, wdi_series
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "fetch_wdi",
     "mirror_observations",
     "mirror_pair_with_fetched",
+    "product_mirror",
     "series_catalog",
     "wdi_series",
 ]

@@ -163,6 +163,82 @@ def mirror_pair_with_fetched(
     return _build(exporter, importer, combined)
 
 
+PRODUCT_COLUMNS = [
+    "year",
+    "cmd_code",
+    "cmd_desc",
+    "exports_usd",
+    "imports_usd",
+    "exports_kg",
+    "imports_kg",
+    "exports_qty",
+    "imports_qty",
+    "qty_unit",
+    "value_ratio",
+    "weight_ratio",
+    "unit_value_ratio",
+]
+
+
+def product_mirror(fetched: Fetched, exporter: str, importer: str) -> pd.DataFrame:
+    """Both sides of ``exporter -> importer`` per HS chapter and year, with weights and unit values.
+
+    Lets a model tell under-invoicing (weights agree, values do not) from unrecorded volume (both
+    fall short). Ratios are importer over exporter: ``value_ratio`` = M/X in dollars,
+    ``weight_ratio`` = M/X in kg, ``unit_value_ratio`` = (M/kg)/(X/kg). A ratio is missing when a
+    side lacks the number (Comtrade often omits weights), never computed from a zero.
+
+    Parameters
+    ----------
+    fetched
+        The result of :func:`~borderflows.fetch.comtrade.fetch_comtrade` with ``level="hs2"``.
+    exporter, importer
+        ISO3 codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``PRODUCT_COLUMNS``, one row per (year, chapter) reported by either side.
+    """
+    if fetched.source != "un_comtrade":
+        raise DataValidationError(
+            f"{fetched.source} data have no product detail", column="source", fix="pass fetch_comtrade(level='hs2')"
+        )
+    data = fetched.data[fetched.data["cmd_code"] != "TOTAL"]
+    if data.empty:
+        raise DataValidationError(
+            "the fetched Comtrade data hold totals only", column="cmd_code", fix="fetch with level='hs2'"
+        )
+    keys = ["year", "cmd_code"]
+    x = data[(data["reporter"] == exporter) & (data["partner"] == importer) & (data["flow"] == "exports")]
+    m = data[(data["reporter"] == importer) & (data["partner"] == exporter) & (data["flow"] == "imports")]
+    side = ["value_usd", "net_weight_kg", "qty", "qty_unit", "cmd_desc"]
+    table = x[keys + side].merge(m[keys + side], on=keys, how="outer", suffixes=("_x", "_m"))
+    units_agree = table["qty_unit_x"].fillna("") == table["qty_unit_m"].fillna("")
+    out = pd.DataFrame(
+        {
+            "year": table["year"].astype("int64"),
+            "cmd_code": table["cmd_code"].astype(str),
+            "cmd_desc": table["cmd_desc_x"].fillna(table["cmd_desc_m"]).fillna("").astype(str),
+            "exports_usd": table["value_usd_x"].astype("float64"),
+            "imports_usd": table["value_usd_m"].astype("float64"),
+            "exports_kg": table["net_weight_kg_x"].astype("float64"),
+            "imports_kg": table["net_weight_kg_m"].astype("float64"),
+            # Quantities compare only in the same unit (u, kg, l, ...).
+            "exports_qty": table["qty_x"].where(units_agree).astype("float64"),
+            "imports_qty": table["qty_m"].where(units_agree).astype("float64"),
+            "qty_unit": table["qty_unit_x"].where(units_agree).fillna("").astype(str),
+        }
+    )
+    positive = out[["exports_usd", "imports_usd", "exports_kg", "imports_kg"]].where(lambda f: f > 0)
+    out["value_ratio"] = positive["imports_usd"] / positive["exports_usd"]
+    out["weight_ratio"] = positive["imports_kg"] / positive["exports_kg"]
+    unit_x = positive["exports_usd"] / positive["exports_kg"]
+    unit_m = positive["imports_usd"] / positive["imports_kg"]
+    out["unit_value_ratio"] = unit_m / unit_x
+    return out[PRODUCT_COLUMNS].sort_values(keys).reset_index(drop=True)
+
+
 def series_catalog(fetched: Fetched) -> pd.DataFrame:
     """Fetched WDI series in the layout of :func:`borderflows.data.list_series`.
 
