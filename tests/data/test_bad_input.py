@@ -226,7 +226,7 @@ mirror_rows = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(rows=mirror_rows)
 def test_any_valid_frame_round_trips(rows: list[tuple[int, str, float]]) -> None:
     frame = pd.DataFrame(rows, columns=["year", "flow", "value_usd_m"])

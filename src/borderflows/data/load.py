@@ -37,7 +37,7 @@ def _typed(name: str) -> pd.DataFrame:
     frame = read_raw(name)
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            frame[column] = frame[column].astype(str)
+            continue  # validated as categorical (fast), then turned into plain str in _load
         elif column in _TEXT:
             frame[column] = frame[column].fillna("").astype(str)
     if "year" in frame and name != "evidence":
@@ -61,8 +61,18 @@ def _load(name: str) -> pd.DataFrame:
         return frame  # validated per pair in borderflows.data.mirror
     what = f"bundled file {DATASETS[name].file}"
     if len(frame) > LARGE_FRAME:
-        return schema.validate_large(frame, DATASETS[name].schema, what=what)
-    return schema.validate(frame, DATASETS[name].schema, what=what)
+        return _plain_strings(schema.validate_large(frame, DATASETS[name].schema, what=what))
+    return schema.validate(_plain_strings(frame), DATASETS[name].schema, what=what)
+
+
+def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain str objects, so consumers' groupby needs no ``observed=``."""
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            categorical = frame[column].cat
+            labels = np.asarray(categorical.categories.astype(str), dtype=object)
+            frame[column] = labels[categorical.codes.to_numpy()]
+    return frame
 
 
 def load_dataset(name: str) -> pd.DataFrame:

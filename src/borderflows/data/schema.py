@@ -7,7 +7,10 @@ the fix, so users never see a pandera or pandas traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
@@ -256,26 +259,28 @@ def validate_large(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, what: str
     year range, finite non-negative values, uniqueness, reporter != partner) run here with numpy, so
     the whole frame is still checked. ``tests/data`` asserts both paths reject the same defects.
     """
-    validate(frame.head(1000), schema, what=what)
+    validate(_plain(frame.head(1000)), schema, what=what)
     label = what or schema.name
     columns = schema.columns
-    checks: list[tuple[str, pd.Series, str]] = []
+    checks: list[tuple[str, Callable[[], pd.Series], str]] = []
     for column in ("reporter", "partner"):
         if column in columns:
-            values = frame[column].astype(str)
-            uniques = pd.Series(values.unique())
-            bad_codes = set(uniques[~uniques.str.fullmatch(r"[A-Z]{3}")])
-            checks.append((column, values.isin(bad_codes), "an ISO3 code such as CHN or KAZ"))
-    checks.append(("flow", ~frame["flow"].isin(FLOWS_DOTS), f"one of {FLOWS_DOTS}"))
-    checks.append(("year", ~frame["year"].between(MIN_YEAR, MAX_YEAR), f"a year in {MIN_YEAR}-{MAX_YEAR}"))
+            checks.append((column, _not_iso3(frame[column]), "an ISO3 code such as CHN or KAZ"))
+    checks.append(("flow", lambda: ~frame["flow"].isin(FLOWS_DOTS), f"one of {FLOWS_DOTS}"))
+    checks.append(("year", lambda: ~frame["year"].between(MIN_YEAR, MAX_YEAR), f"a year in {MIN_YEAR}-{MAX_YEAR}"))
     amounts = frame["value_usd_m"].to_numpy(dtype=float)
-    checks.append(("value_usd_m", pd.Series(~np.isfinite(amounts), index=frame.index), "finite (no NaN or inf)"))
-    checks.append(("value_usd_m", pd.Series(amounts < 0, index=frame.index), "non-negative"))
+    checks.append(("value_usd_m", lambda: pd.Series(~np.isfinite(amounts), frame.index), "finite (no NaN or inf)"))
+    checks.append(("value_usd_m", lambda: pd.Series(amounts < 0, frame.index), "non-negative"))
     if "partner" in columns:
-        checks.append(("partner", frame["reporter"] == frame["partner"], "reporter differs from partner"))
+
+        def same() -> pd.Series:
+            return pd.Series(_codes(frame["reporter"]) == _codes(frame["partner"], like=frame["reporter"]), frame.index)
+
+        checks.append(("partner", same, "reporter differs from partner"))
     keys = [c for c in ("reporter", "partner", "flow", "year") if c in columns]
-    checks.append((keys[0], frame.duplicated(keys, keep=False), f"unique {tuple(keys)}"))
-    for column, bad, check in checks:
+    checks.append((keys[0], lambda: _duplicated(frame, keys), f"unique {tuple(keys)}"))
+    for column, test, check in checks:
+        bad = test()
         if bad.any():
             rows = list(frame.index[bad.to_numpy()][:5])
             raise DataValidationError(
@@ -285,6 +290,50 @@ def validate_large(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, what: str
                 fix=_fix_for(check),
             )
     return frame
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain object columns (what pandera's str dtype expects)."""
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(str).astype(object)
+    return out
+
+
+def _not_iso3(values: pd.Series) -> Callable[[], pd.Series]:
+    def test() -> pd.Series:
+        uniques = pd.Series(values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else values.unique())
+        bad = set(uniques[~uniques.astype(str).str.fullmatch(r"[A-Z]{3}")])
+        return values.isin(bad) if bad else pd.Series(False, index=values.index)
+
+    return test
+
+
+def _codes(values: pd.Series, like: pd.Series | None = None) -> npt.NDArray[np.int64]:
+    """Integer codes of a column; with ``like``, codes in ``like``'s categories (-1 where absent)."""
+    if like is not None and isinstance(like.dtype, pd.CategoricalDtype):
+        return np.asarray(pd.Categorical(values, categories=like.cat.categories).codes, dtype=np.int64)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.cat.codes, dtype=np.int64)
+    if like is not None:
+        uniques = pd.Index(pd.unique(pd.concat([like, values])))
+        return np.asarray(uniques.get_indexer(values), dtype=np.int64)
+    if pd.api.types.is_integer_dtype(values.dtype):  # order-preserving, so sorted frames give sorted keys
+        numbers = values.to_numpy(dtype=np.int64)
+        return numbers - (numbers.min() if numbers.size else 0)
+    return np.asarray(pd.factorize(values, sort=True)[0], dtype=np.int64)
+
+
+def _duplicated(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in keys:
+        codes = _codes(frame[column])
+        key = key * (int(codes.max(initial=0)) + 2) + codes + 1
+    ordered = key if bool(np.all(key[1:] > key[:-1])) else np.sort(key)  # the bundled panel is sorted
+    if not bool(np.any(ordered[1:] == ordered[:-1])):
+        return pd.Series(False, index=frame.index)
+    return pd.Series(key, index=frame.index).duplicated(keep=False)
 
 
 def _fix_for(check: str) -> str:
