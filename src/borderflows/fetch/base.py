@@ -107,3 +107,12 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
             text = text.replace(form, "***")
     return text
+
+
+def network_reason(error: BaseException) -> str:
+    """The innermost reason of a network error (e.g. a DNS failure), in one short line."""
+    seen = {id(error)}
+    while error.__context__ is not None and id(error.__context__) not in seen:
+        error = error.__context__
+        seen.add(id(error))
+    return f"{type(error).__name__}: {str(error)[:160]}"

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from borderflows.exceptions import FetchError
-from borderflows.fetch.base import Fetched, iso3_codes, year_list
+from borderflows.fetch.base import Fetched, iso3_codes, network_reason, year_list
 from borderflows.fetch.cache import CacheEntry, FetchCache, client_version, utc_now
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def _download(request: dict[str, Any]) -> tuple[str, str]:
     except requests.Timeout:
         raise FetchError(f"The IMF API did not answer in {TIMEOUT_S:.0f} s.") from None
     except requests.RequestException as error:
-        raise FetchError(f"Could not reach the IMF API (offline?): {type(error).__name__}") from None
+        raise FetchError(f"Could not reach the IMF API (offline?): {network_reason(error)}") from None
     status = response.status_code
     if status == 429:
         raise FetchError("IMF API rate limit reached (HTTP 429); wait and run again.")

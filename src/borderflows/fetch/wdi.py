@@ -20,7 +20,7 @@ import pandas as pd
 
 from borderflows.data.yearly import SeriesKind, YearlySeries
 from borderflows.exceptions import DataValidationError, FetchError
-from borderflows.fetch.base import Fetched, iso3_codes, year_list
+from borderflows.fetch.base import Fetched, iso3_codes, network_reason, year_list
 from borderflows.fetch.cache import CacheEntry, FetchCache, client_version, utc_now
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,8 @@ def _call(what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
     except requests.Timeout:
         raise FetchError(f"The World Bank API did not answer in {TIMEOUT_S:.0f} s ({what}).") from None
     except requests.RequestException as error:
-        raise FetchError(f"Could not reach the World Bank API (offline?) for {what}: {type(error).__name__}") from None
+        reason = network_reason(error)
+        raise FetchError(f"Could not reach the World Bank API (offline?) for {what}: {reason}") from None
     except (TypeError, KeyError, IndexError, ValueError) as error:
         raise FetchError(f"Unexpected World Bank API response for {what} (malformed payload: {error}).") from None
 
