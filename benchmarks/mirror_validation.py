@@ -40,6 +40,11 @@ from borderflows.diagnostics.recovery import RecoveryResult, interval_records, r
 from borderflows.diagnostics.sbc import CompiledFitter, FitSummary, SBCResult, Simulation, run_sbc
 from borderflows.mirror.model import build_model
 from borderflows.mirror.sampling import all_data_values
+
+try:  # the model's production setting, so the validation runs the sampler the analyses use
+    from borderflows.mirror.sampling import ADAPTATION
+except ImportError:  # older model code: nutpie's default
+    ADAPTATION = "diag"
 from borderflows.mirror.simulate import Truth, draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 
@@ -101,7 +106,7 @@ def make_fitter(design: Design, spec: MirrorGap, preset: SamplerPreset = VALIDAT
     """Compile the mirror model once for panels of ``design``'s shape."""
     rng = np.random.default_rng(0)
     template = simulate(draw_truth(rng, design.years, n_partners=design.n_partners), rng, missing_m=design.missing_m)
-    return CompiledFitter(build_model(template, spec), preset, list(CHECKED))
+    return CompiledFitter(build_model(template, spec), preset, list(CHECKED), adaptation=ADAPTATION)
 
 
 def coords_for(design: Design) -> dict[str, list[list[object]]]:
@@ -364,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                         "missing_m": list(design.missing_m),
                     },
                     "preset": vars(fitter.preset),
+                    "adaptation": fitter.adaptation,
                     "seed": args.seed,
                     "requested": {"well-specified": args.n_sims, "misspecified_each": args.n_misspecified},
                     "compile_seconds": fitter.compile_seconds,

@@ -111,6 +111,9 @@ class CompiledFitter:
         Posterior variables to keep (free variables or deterministics); default all.
     chains, cores
         Chains per fit and cores to run them on (project defaults: 4 chains on 2 cores).
+    adaptation
+        nutpie mass-matrix adaptation (``"diag"``, ``"low_rank"``, ...): validate with the setting
+        the model is fitted with in production.
     """
 
     def __init__(
@@ -121,6 +124,7 @@ class CompiledFitter:
         *,
         chains: int = CHAINS,
         cores: int = CORES,
+        adaptation: str = "diag",
     ) -> None:
         import nutpie
 
@@ -128,6 +132,7 @@ class CompiledFitter:
         self.preset = preset
         self.chains = chains
         self.cores = cores
+        self.adaptation = adaptation
         self.var_names = (
             list(var_names)
             if var_names is not None
@@ -159,6 +164,7 @@ class CompiledFitter:
             cores=self.cores,
             seed=random_seed,
             target_accept=self.preset.target_accept,
+            adaptation=self.adaptation,
             progress_bar=False,
         )
         posterior = idata["posterior"].to_dataset()[self.var_names]
