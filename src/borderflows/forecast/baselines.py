@@ -1,14 +1,16 @@
-"""Classical baselines through statsforecast: Naive, AutoETS, AutoARIMA, DynamicOptimizedTheta, AutoCES.
+"""Classical baselines through statsforecast: Naive, drift, AutoETS, AutoARIMA, Theta variants, AutoCES.
 
 These wrappers do not re-implement anything: they fit statsforecast's own models and turn their
-Gaussian prediction intervals into predictive draws (quantiles at stratified probabilities), so that
-``Forecast.interval(prob, "eti")`` reproduces statsforecast's ``lo-XX``/``hi-XX`` bounds at every
-probability. The point forecast (the predictive median) is statsforecast's mean.
+prediction intervals into predictive draws (quantiles at stratified probabilities, see
+:func:`predict_quantiles`), so that ``Forecast.interval(prob, "eti")`` reproduces statsforecast's
+``lo-XX``/``hi-XX`` bounds. The point forecast (the predictive median) is statsforecast's mean.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +27,8 @@ from borderflows.forecast.results import Forecast
 DEFAULT_DRAWS = 2000
 """Quantile draws per forecast; with stratified probabilities the 95% bounds match to ~1e-3 sigma."""
 
-_REFERENCE_LEVEL = 80
-"""statsforecast interval level (percent) from which the predictive standard deviation is recovered."""
+_KNOT_LEVELS = (50, 80, 90, 95, 99)
+"""statsforecast interval levels (percent) whose bounds define the predictive quantile function."""
 
 
 def _statsforecast_models() -> dict[str, Callable[[], Any]]:
@@ -38,10 +40,21 @@ def _statsforecast_models() -> dict[str, Callable[[], Any]]:
         "AutoARIMA": lambda: models.AutoARIMA(season_length=1),
         "DynamicOptimizedTheta": lambda: models.DynamicOptimizedTheta(season_length=1),
         "AutoCES": lambda: models.AutoCES(season_length=1),
+        "AutoTheta": lambda: models.AutoTheta(season_length=1),
+        "RandomWalkWithDrift": models.RandomWalkWithDrift,
     }
 
 
-BASELINES: tuple[str, ...] = ("Naive", "AutoETS", "AutoARIMA", "DynamicOptimizedTheta", "AutoCES")
+BASELINES: tuple[str, ...] = (
+    "Naive",
+    "RandomWalkWithDrift",
+    "AutoETS",
+    "AutoARIMA",
+    "DynamicOptimizedTheta",
+    "AutoTheta",
+    "AutoCES",
+)
+"""Registered baselines. AutoCES is ~100x slower than the others on yearly series (0.5 s CPU a fit here)."""
 
 
 def fit_statsforecast(name: str, values: npt.NDArray[np.float64]) -> Any:
@@ -54,23 +67,79 @@ def fit_statsforecast(name: str, values: npt.NDArray[np.float64]) -> Any:
     """
     factory = _statsforecast_models()[name]
     try:
-        return factory().fit(y=np.asarray(values, dtype=float))
+        with _quiet():
+            return factory().fit(y=np.asarray(values, dtype=float))
     except Exception as error:  # statsforecast raises bare Exception/ValueError on tiny or constant series
-        raise DataValidationError(
-            f"{name} could not fit this series of {values.size} values ({error})",
-            column="value",
-            fix="use the default forecaster ('Default'), which copes with short series",
-        ) from error
+        raise _unfittable(f"{name} could not fit this series of {values.size} values", error) from error
 
 
-def predict_mean_sd(fitted: Any, horizon: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Point forecast and Gaussian predictive standard deviation per horizon from a fitted model."""
-    out = fitted.predict(h=horizon, level=[_REFERENCE_LEVEL])
-    mean = np.asarray(out["mean"], dtype=float)
-    lo = np.asarray(out[f"lo-{_REFERENCE_LEVEL}"], dtype=float)
-    hi = np.asarray(out[f"hi-{_REFERENCE_LEVEL}"], dtype=float)
-    z = stats.norm.ppf(0.5 + _REFERENCE_LEVEL / 200.0)
-    return mean, np.clip((hi - lo) / (2.0 * z), 0.0, None)
+def _unfittable(problem: str, error: Exception) -> DataValidationError:
+    return DataValidationError(
+        f"{problem} ({error})",
+        column="value",
+        fix="use the default forecaster ('Default'), which copes with short series",
+    )
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    # statsforecast computes variances of near-empty residual vectors on tiny series and emits numpy
+    # RuntimeWarnings (division by zero, sqrt of NaN); the outcome is checked for finiteness instead.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _predict(fitted: Any, horizon: int, levels: list[int] | None) -> dict[str, Any]:
+    try:
+        with _quiet():
+            out: dict[str, Any] = fitted.predict(h=horizon, level=levels) if levels else fitted.predict(h=horizon)
+    except Exception as error:  # e.g. scipy's "scale must be positive" for a degenerate fit
+        raise _unfittable(f"{type(fitted).__name__} could not forecast this series", error) from error
+    values = [np.asarray(v, dtype=float) for v in out.values()]
+    if not all(np.all(np.isfinite(v)) for v in values):
+        raise _unfittable(f"{type(fitted).__name__} could not forecast this series", ValueError("non-finite"))
+    return out
+
+
+def predict_mean(fitted: Any, horizon: int) -> npt.NDArray[np.float64]:
+    """statsforecast's point forecast for ``horizon`` years.
+
+    Raises
+    ------
+    DataValidationError
+        If the model cannot produce a finite forecast (statsforecast fails on some tiny series).
+    """
+    return np.asarray(_predict(fitted, horizon, None)["mean"], dtype=float)
+
+
+def predict_quantiles(fitted: Any, horizon: int, probabilities: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Predictive quantiles ``(len(probabilities), horizon)`` from statsforecast's own intervals.
+
+    statsforecast reports central intervals at the levels :data:`_KNOT_LEVELS`; their bounds and the
+    mean are knots of the quantile function, interpolated linearly on the standard-normal scale (and
+    extrapolated beyond 99%). For Gaussian intervals (ETS, ARIMA, naive) this is exact; for the
+    simulated Theta intervals it passes through every reported bound.
+    """
+    out = _predict(fitted, horizon, list(_KNOT_LEVELS))
+    knots_p = [0.5]
+    knots_q = [np.asarray(out["mean"], dtype=float)]
+    for level in _KNOT_LEVELS:
+        tail = (1 - level / 100) / 2
+        knots_p = [tail, *knots_p, 1 - tail]
+        knots_q = [np.asarray(out[f"lo-{level}"], dtype=float), *knots_q, np.asarray(out[f"hi-{level}"], dtype=float)]
+    z_knots = stats.norm.ppf(knots_p)
+    q_knots = np.sort(np.vstack(knots_q), axis=0)  # guard against crossing bounds
+    z = stats.norm.ppf(probabilities)
+    columns = []
+    for h in range(horizon):
+        inside = np.interp(z, z_knots, q_knots[:, h])
+        low_slope = (q_knots[1, h] - q_knots[0, h]) / (z_knots[1] - z_knots[0])
+        high_slope = (q_knots[-1, h] - q_knots[-2, h]) / (z_knots[-1] - z_knots[-2])
+        inside = np.where(z < z_knots[0], q_knots[0, h] + (z - z_knots[0]) * low_slope, inside)
+        inside = np.where(z > z_knots[-1], q_knots[-1, h] + (z - z_knots[-1]) * high_slope, inside)
+        columns.append(inside)
+    return np.column_stack(columns)
 
 
 @dataclass(frozen=True)
@@ -100,10 +169,8 @@ class BaselineResults:
     def forecast(self, horizon: int, *, n_draws: int = DEFAULT_DRAWS) -> Forecast:
         """Gaussian predictive draws (statsforecast's mean and interval width) for ``horizon`` years."""
         years = future_years(self.series, horizon)
-        mean, sd = predict_mean_sd(self.fitted, horizon)
-        z = stats.norm.ppf(stratified_probabilities(n_draws))
-        draws = mean[None, :] + z[:, None] * sd[None, :]
-        notes = (*self.prepared.notes, f"statsforecast {self.model}: Gaussian intervals")
+        draws = predict_quantiles(self.fitted, horizon, stratified_probabilities(n_draws))
+        notes = (*self.prepared.notes, f"statsforecast {self.model}: its own prediction intervals")
         return Forecast(self.series, self.model, years, draws, self.random_seed, None, notes)
 
 

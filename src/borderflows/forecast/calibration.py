@@ -183,9 +183,22 @@ def standardised_errors(
     return np.asarray((y - f) / s)
 
 
-def learn(errors_by_horizon: list[npt.NDArray[np.float64]], scale: ErrorScale) -> ErrorQuantiles:
-    """Empirical quantiles of standardised errors, one array of errors per horizon."""
-    rows = [np.quantile(np.asarray(e, dtype=float), LEVELS) for e in errors_by_horizon]
+def learn(
+    errors_by_horizon: list[npt.NDArray[np.float64]], scale: ErrorScale, *, centre: bool = True
+) -> ErrorQuantiles:
+    """Empirical quantiles of standardised errors, one array of errors per horizon.
+
+    With ``centre`` the median error of each horizon is subtracted, so the predictive median is the
+    point forecast itself. On the M3 training windows the combination's median error was positive
+    (it under-forecast growth), but adding it back made held-out accuracy worse (first 150 M3
+    series: MASE 3.40 with the shift, 3.19 without), so only the spread and shape are learned.
+    """
+    rows = []
+    for errors in errors_by_horizon:
+        values = np.asarray(errors, dtype=float)
+        values = values[np.isfinite(values)]
+        shift = float(np.median(values)) if centre else 0.0
+        rows.append(np.quantile(values - shift, LEVELS))
     return ErrorQuantiles(scale, LEVELS.copy(), np.vstack(rows), tuple(int(np.size(e)) for e in errors_by_horizon))
 
 

@@ -1,0 +1,93 @@
+"""M3 yearly benchmark (645 series, horizon 6): accuracy, calibration and speed of the forecasters.
+
+Prints, for each method, sMAPE, MASE, scaled CRPS, 80%/95% interval coverage, MSIS and wall time,
+with the statsforecast baselines run in the same script.
+
+Usage (from the repository root)::
+
+    uv run python benchmarks/m3_yearly.py                        # Default + all baselines
+    uv run python benchmarks/m3_yearly.py --methods Default --limit 30
+    uv run python benchmarks/m3_yearly.py --learn                # regenerate forecast/calibration.json
+
+``--learn`` reads only the *training* segments (rolling origins inside them); the test segments are
+used for scoring alone. The data folder defaults to ``../shared/bench/m3_yearly``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from borderflows.forecast.backtest import summarize
+from borderflows.forecast.benchmark import evaluate, learn_calibration, load_corpus
+from borderflows.forecast.registry import get
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "m3_yearly"
+CALIBRATION = ROOT / "src" / "borderflows" / "forecast" / "calibration.json"
+METHODS = ("Default", "Naive", "AutoETS", "AutoARIMA", "DynamicOptimizedTheta")
+
+
+def table(evaluations: list) -> pd.DataFrame:  # type: ignore[type-arg]
+    """One row per method: point scores, then coverage and MSIS at 80% and 95%, then seconds."""
+    rows = []
+    for ev in evaluations:
+        summary = summarize(ev.scores).set_index("prob")
+        row = {
+            "method": ev.model,
+            "series": int(summary["n_forecasts"].iloc[0]),
+            "sMAPE": summary["smape"].iloc[0],
+            "MASE": summary["mase"].iloc[0],
+            "sCRPS": summary["scaled_crps"].iloc[0],
+        }
+        for prob in summary.index:
+            row[f"cov{prob:.0%}"] = summary.loc[prob, "coverage"]
+            row[f"MSIS{prob:.0%}"] = summary.loc[prob, "msis"]
+        row["seconds"] = ev.seconds
+        row["failures"] = len(ev.failures)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument("--limit", type=int, default=None, help="first N series only")
+    parser.add_argument("--learn", action="store_true", help="learn calibration.json from the training segments")
+    parser.add_argument("--out", type=Path, default=None, help="write the per-horizon scores here (CSV)")
+    args = parser.parse_args(argv)
+    if not (args.data / "series.csv").is_file():
+        print(f"no benchmark data at {args.data}", file=sys.stderr)
+        return 2
+    cases = load_corpus(args.data, limit=args.limit)
+    if args.learn:
+        command = "uv run python benchmarks/m3_yearly.py --learn" + (f" --limit {args.limit}" if args.limit else "")
+        provenance = {
+            "corpus": "M3 yearly (Makridakis & Hibon 2000), training segments only",
+            "windows": "last 6 rolling origins inside each training segment, >= 8 points of history, h = 1..6",
+            "command": command,
+            "load_average": os.getloadavg()[0],
+        }
+        learn_calibration(cases, provenance=provenance).to_json(CALIBRATION)
+        print(f"wrote {CALIBRATION}")
+        return 0
+    evaluations = []
+    for name in args.methods:
+        evaluation = evaluate(get(name), cases)
+        evaluations.append(evaluation)
+        print(f"{name}: {evaluation.seconds:.1f} s, {len(evaluation.failures)} failures", file=sys.stderr, flush=True)
+    result = table(evaluations)
+    print(f"M3 yearly, {len(cases)} series, horizon 6; load average {os.getloadavg()}")
+    print(result.to_markdown(index=False, floatfmt=".3f"))
+    if args.out:
+        pd.concat([ev.scores for ev in evaluations]).to_csv(args.out, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

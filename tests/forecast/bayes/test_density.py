@@ -1,0 +1,107 @@
+"""Log-density at known parameters, checked before any sampling (STYLE.md: model before optimiser).
+
+The Kalman filter's likelihood of the damped local linear trend must equal the exact multivariate
+normal density of the observations, which we build independently: every observation is a linear
+function of the initial state and the innovations, so ``y ~ N(A m, A S A' + sigma_obs^2 I)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytest
+from scipy import stats
+
+from borderflows.forecast.bayes.kalman import kalman_filter_np
+from borderflows.forecast.bayes.priors import default_priors
+from borderflows.forecast.bayes.structure import Structure, build_model
+
+PHI, SIGMA_LEVEL, SIGMA_SLOPE, SIGMA_OBS = 0.85, 0.07, 0.02, 0.03
+
+
+def exact_loglik(y: np.ndarray, mask: np.ndarray, init: tuple[float, float, float, float]) -> float:
+    """Multivariate normal log-density of the observed entries of ``y`` under the damped trend."""
+    t = y.size
+    # Latent vector u = (level0, slope0, eta_1..eta_{t-1}, zeta_1..zeta_{t-1}) with independent normals.
+    k = 2 + 2 * (t - 1)
+    level_map, slope_map = np.zeros((t, k)), np.zeros((t, k))
+    level_map[0, 0], slope_map[0, 1] = 1.0, 1.0
+    for i in range(1, t):
+        level_map[i] = level_map[i - 1] + PHI * slope_map[i - 1]
+        level_map[i, 2 + i - 1] += SIGMA_LEVEL
+        slope_map[i] = PHI * slope_map[i - 1]
+        slope_map[i, 2 + (t - 1) + i - 1] += SIGMA_SLOPE
+    mean_u = np.zeros(k)
+    sd_u = np.ones(k)
+    mean_u[0], sd_u[0], mean_u[1], sd_u[1] = init
+    mean = level_map @ mean_u
+    cov = level_map @ np.diag(sd_u**2) @ level_map.T + SIGMA_OBS**2 * np.eye(t)
+    keep = mask > 0
+    return float(stats.multivariate_normal(mean[keep], cov[np.ix_(keep, keep)]).logpdf(y[keep]))
+
+
+def test_numpy_filter_matches_exact_density(rng: np.random.Generator) -> None:
+    y = np.cumsum(rng.normal(0.05, 0.1, 12)) + 3.0
+    mask = np.ones(12)
+    mask[[4, 10, 11]] = 0.0  # a gap and two padded years
+    init = (3.0, 0.5, 0.04, 0.05)
+    one = np.ones(1)
+    out = kalman_filter_np(
+        y,
+        mask,
+        np.zeros((1, 12)),
+        np.ones((1, 12)),
+        tuple(np.asarray(v) for v in init),  # type: ignore[arg-type]
+        PHI * one,
+        SIGMA_LEVEL * one,
+        SIGMA_SLOPE * one,
+        SIGMA_OBS * one,
+        stop=11,
+    )
+    assert out.loglik.sum() == pytest.approx(exact_loglik(y, mask, init), rel=1e-9)
+
+
+def test_pymc_model_logp_is_prior_plus_exact_likelihood(rng: np.random.Generator) -> None:
+    priors = default_priors()
+    scales = priors.log
+    y = np.cumsum(rng.normal(0.05, 0.1, 8)) + 3.0
+    mask = np.array([1, 1, 1, 0, 1, 1, 1, 1], dtype=float)
+    data = {"y": y, "mask": mask, "offset": np.zeros(8), "after_break": np.zeros(8), "z0": np.array(y[0])}
+    model = build_model(Structure("lognormal", 8, False), priors, data)
+    point = {
+        "phi_logodds__": np.log(PHI / (1 - PHI)),
+        "sigma_level_log__": np.log(SIGMA_LEVEL),
+        "sigma_slope_log__": np.log(SIGMA_SLOPE),
+        "sigma_obs_log__": np.log(SIGMA_OBS),
+    }
+    total = model.compile_logp(jacobian=False)(point)
+    prior = (
+        stats.beta(priors.phi_alpha, priors.phi_beta).logpdf(PHI)
+        + stats.lognorm(scales.log_sigma_level[1], scale=np.exp(scales.log_sigma_level[0])).logpdf(SIGMA_LEVEL)
+        + stats.lognorm(scales.log_sigma_slope[1], scale=np.exp(scales.log_sigma_slope[0])).logpdf(SIGMA_SLOPE)
+        + stats.lognorm(scales.log_sigma_obs[1], scale=np.exp(scales.log_sigma_obs[0])).logpdf(SIGMA_OBS)
+    )
+    init = (float(y[0]), scales.level0_sd, scales.slope0[0], scales.slope0[1])
+    assert total == pytest.approx(prior + exact_loglik(y, mask, init), rel=1e-8)
+
+
+def test_negbin_model_logp_at_known_state() -> None:
+    """The count likelihood is the negative binomial with log-mean level + log(exposure) + break."""
+    priors = default_priors()
+    t = 4
+    counts = np.array([1000.0, 1200.0, 1500.0, 900.0])
+    offset = np.log(np.array([1.0, 1.0, 1.0, 0.75]))
+    after_break = np.array([0.0, 0.0, 1.0, 1.0])
+    data = {"y": counts, "mask": np.ones(t), "offset": offset, "after_break": after_break, "z0": np.array(np.log(1000))}
+    model = build_model(Structure("negbin", t, True), priors, data)
+    point = model.initial_point()
+    point.update({"eta": np.array([0.5, -0.3, 0.2]), "zeta": np.array([0.1, 0.0, -0.4]), "break_effect": 0.3})
+    point["cv_obs_log__"] = np.log(0.1)
+    likelihood = {v.name: v for v in model.potentials}["likelihood"]
+    fn = model.compile_fn([likelihood, model["mu"], model["level"]], inputs=model.value_vars, on_unused_input="ignore")
+    loglik, mu, level = (np.asarray(v) for v in fn(point))
+    alpha = 1 / 0.1**2
+    expected = stats.nbinom.logpmf(counts, alpha, alpha / (alpha + np.exp(mu))).sum()
+    assert float(loglik) == pytest.approx(expected, rel=1e-9)
+    assert mu == pytest.approx(level + offset + 0.3 * after_break)
+    assert isinstance(model, pm.Model)

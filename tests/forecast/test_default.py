@@ -1,0 +1,158 @@
+"""The default forecaster: contract, short/signed/count series, partial years, calibration mechanics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from borderflows.data.yearly import yearly_series
+from borderflows.forecast.calibration import (
+    Calibration,
+    ErrorQuantiles,
+    default_calibration,
+    learn,
+    predictive_quantiles,
+    standardised_errors,
+)
+from borderflows.forecast.default import Default
+
+from .conftest import make_series
+
+
+def test_contract(growing) -> None:  # type: ignore[no-untyped-def]
+    forecast = Default().fit(growing, random_seed=7).forecast(5)
+    assert forecast.model == "Default"
+    assert forecast.random_seed == 7
+    np.testing.assert_array_equal(forecast.years, np.arange(2020, 2025))
+    assert forecast.draws.shape == (Default().n_draws, 5)
+    table = forecast.intervals((0.8, 0.95))
+    assert set(table["prob"]) == {0.8, 0.95}
+    assert set(table["kind"]) == {"eti"}
+    inner, outer = table[table["prob"] == 0.8], table[table["prob"] == 0.95]
+    assert (outer["lower"].to_numpy() <= inner["lower"].to_numpy()).all()
+    assert (outer["upper"].to_numpy() >= inner["upper"].to_numpy()).all()
+    # Intervals widen with the horizon (learned error quantiles grow with h).
+    width = outer["upper"].to_numpy() - outer["lower"].to_numpy()
+    assert (np.diff(width) > 0).all()
+
+
+def test_median_is_the_combined_point_forecast(growing) -> None:  # type: ignore[no-untyped-def]
+    results = Default().fit(growing)
+    # Centred errors: the predictive median equals the median of the member forecasts, up to the
+    # spacing of 2000 stratified draws around p = 0.5 (a few thousandths of the volatility scale).
+    scale = np.mean(np.abs(np.diff(growing.values)))
+    np.testing.assert_allclose(results.forecast(4).median, results.point(4), atol=0.01 * scale)
+
+
+def test_short_series_works_and_says_what_was_left_out() -> None:
+    short = make_series(np.array([120.0, 135.0, 150.0, 149.0, 170.0]))
+    forecast = Default().fit(short).forecast(3)
+    assert np.all(np.isfinite(forecast.draws))
+    assert any("left out" in note and "AutoETS" in note for note in forecast.notes)
+
+
+def test_three_points() -> None:
+    forecast = Default().fit(make_series(np.array([5.0, 6.0, 8.0]))).forecast(2)
+    assert np.all(np.isfinite(forecast.draws))
+    assert (forecast.draws >= 0).all()
+
+
+def test_signed_series_can_forecast_negative_values(rng: np.random.Generator) -> None:
+    values = 50 * rng.standard_normal(18) + np.linspace(20, -20, 18)  # net flows changing sign
+    forecast = Default().fit(make_series(values, kind="signed")).forecast(4)
+    lower = forecast.interval(0.95)["lower"].to_numpy()
+    upper = forecast.interval(0.95)["upper"].to_numpy()
+    assert (lower < 0).all()
+    assert (upper > 0).all()
+
+
+def test_count_series_gives_whole_non_negative_draws() -> None:
+    counts = make_series(np.array([3, 5, 2, 8, 4, 1, 0, 2, 6, 3, 1, 2], dtype=float), kind="count")
+    draws = Default().fit(counts).forecast(3).draws
+    assert (draws >= 0).all()
+    np.testing.assert_array_equal(draws, np.round(draws))
+
+
+def test_partial_year_and_gap_are_noted() -> None:
+    frame_values = [100.0, 110.0, 118.0, 130.0, 141.0, 150.0, 95.0]
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "year": [2000, 2001, 2002, 2004, 2005, 2006, 2007],
+            "value": frame_values,
+            "exposure": [1, 1, 1, 1, 1, 1, 0.6],
+            "flag": ["", "", "", "", "", "", "partial_year"],
+        }
+    )
+    series = yearly_series(frame, name="partial")
+    forecast = Default().fit(series).forecast(2)
+    notes = " ".join(forecast.notes)
+    assert "2007 annualised" in notes
+    assert "2003" in notes
+    assert "interpolation" in notes
+    # The annualised 2007 value (95 / 0.6 = 158) carries the level, not the raw partial 95.
+    assert forecast.median[0] > 140
+
+
+def test_long_horizon_extrapolates_and_says_so(growing) -> None:  # type: ignore[no-untyped-def]
+    forecast = Default().fit(growing).forecast(9)
+    assert any("extrapolated" in note for note in forecast.notes)
+    width = np.diff(forecast.interval(0.95)[["lower", "upper"]].to_numpy(), axis=1).ravel()
+    assert (np.diff(width) > 0).all()
+
+
+def test_shipped_calibration_has_provenance() -> None:
+    calibration = default_calibration()
+    assert "training segments only" in calibration.provenance["corpus"]
+    assert "median" in calibration.forecaster
+    for name in ("level", "log"):
+        q = calibration[name]
+        assert q.max_horizon == 6
+        assert (np.diff(q.quantiles, axis=1) >= 0).all()  # quantiles increase with probability
+        assert min(q.n_errors) > 500
+
+
+def test_learn_round_trip(tmp_path, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
+    errors = [rng.standard_t(4, size=4000) * h for h in (1, 2, 3)]
+    quantiles = learn(errors, "level")
+    # Centred: the median of each horizon is 0; the Student-t(4) 97.5% point is 2.776 (x h), matched
+    # within the Monte Carlo error of a 4000-draw quantile (~0.1 at that tail).
+    np.testing.assert_allclose(quantiles.ppf([0.5], 2), [0.0], atol=1e-9)
+    assert quantiles.ppf([0.975], 3)[0] == pytest.approx(3 * 2.776, abs=0.5)
+    calibration = Calibration("test", {"level": quantiles}, {"corpus": "synthetic"})
+    path = tmp_path / "c.json"
+    calibration.to_json(path)
+    again = Calibration.from_json(path)
+    np.testing.assert_allclose(again["level"].quantiles, quantiles.quantiles, atol=1e-6)
+    assert again.provenance == {"corpus": "synthetic"}
+
+
+def test_standardised_errors_invert_predictive_quantiles() -> None:
+    history = np.array([10.0, 12.0, 11.0, 15.0, 14.0])
+    point = np.array([15.0, 16.0])
+    q = ErrorQuantiles("level", np.array([0.1, 0.5, 0.9]), np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0]]), (1, 1))
+    values = predictive_quantiles(history, point, q, np.array([0.9]))
+    # level scale: s = mean |diff| = (2 + 1 + 4 + 1) / 4 = 2; 0.9 quantiles are f + s * (1, 2)
+    np.testing.assert_allclose(values, [[17.0, 20.0]])
+    np.testing.assert_allclose(standardised_errors(history, point, values[0], "level"), [1.0, 2.0])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    growth=st.floats(-0.1, 0.2),
+    noise=st.floats(0.0, 0.3),
+    n=st.integers(6, 30),
+    seed=st.integers(0, 10_000),
+)
+def test_interval_properties(growth: float, noise: float, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = 100 * np.exp(np.cumsum(growth + noise * rng.standard_normal(n)))
+    forecast = Default(n_draws=500).fit(make_series(values)).forecast(4)
+    for prob in (0.5, 0.8, 0.95):
+        table = forecast.interval(prob)
+        assert (table["lower"] <= table["estimate"] + 1e-9).all()
+        assert (table["estimate"] <= table["upper"] + 1e-9).all()
+        assert (table["lower"] >= 0).all()  # positive series: truncated at zero
