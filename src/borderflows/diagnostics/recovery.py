@@ -13,7 +13,8 @@ property of the prior as much as of the code: say which was done.
 
 Pooled coverage of a vector quantity (e.g. every year of ``u``) averages correlated indicators
 within a simulation, so its standard error is computed from the per-simulation means (a
-cluster-robust estimate), not from the binomial formula with ``n_sims * n_years`` trials.
+cluster-robust estimate), not from the binomial formula with ``n_sims * n_years`` trials; that
+binomial figure only serves as a floor.
 """
 
 from __future__ import annotations
@@ -87,11 +88,16 @@ class RecoveryResult:
     def _summarise(self, group: pd.DataFrame, pooled: bool) -> dict[str, Any]:
         per_sim = group.groupby("simulation")["covered"].mean()
         n = int(per_sim.size)
+        n_elements = int(group["quantity"].nunique())
         coverage = float(per_sim.mean())
-        binomial = float(np.sqrt(self.prob * (1.0 - self.prob) / n))
         # One quantity: binomial MCSE at the nominal rate. Pooled over elements: cluster-robust SE of the
-        # per-simulation means, because elements of one simulation are correlated.
-        mcse = float(per_sim.std(ddof=1) / np.sqrt(n)) if pooled and n > 1 else binomial
+        # per-simulation means (elements of one simulation are correlated), floored at the binomial SE of
+        # n * n_elements independent trials so that a run where every interval covered does not get SE 0.
+        mcse = float(np.sqrt(self.prob * (1.0 - self.prob) / n))
+        if pooled and n_elements > 1:
+            floor = float(np.sqrt(self.prob * (1.0 - self.prob) / (n * n_elements)))
+            cluster = float(per_sim.std(ddof=1) / np.sqrt(n)) if n > 1 else mcse
+            mcse = max(cluster, floor)
         error = group["estimate"] - group["truth"]
         return {
             "n_sims": n,
