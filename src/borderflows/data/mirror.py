@@ -12,6 +12,7 @@ imports, which the IMF derived from China's figures). Turnover rows never become
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +102,11 @@ def _pick_defaults(obs: pd.DataFrame) -> pd.Series:
     return pd.Series(obs.index.isin(chosen), index=obs.index)
 
 
-def _build(exporter: str, importer: str, obs: pd.DataFrame, years: object = None) -> MirrorPair:
+YearsLike = Iterable[int] | tuple[int, int] | int | None
+"""``(first, last)`` inclusive, one year, any iterable of years, or ``None`` for all."""
+
+
+def _build(exporter: str, importer: str, obs: pd.DataFrame, years: YearsLike = None) -> MirrorPair:
     obs = obs.copy()
     if years is not None:
         obs = _filter_years(obs, years)
@@ -133,12 +138,14 @@ def _build(exporter: str, importer: str, obs: pd.DataFrame, years: object = None
     return MirrorPair(exporter=exporter, importer=importer, observations=obs, table=table)
 
 
-def _filter_years(obs: pd.DataFrame, years: object) -> pd.DataFrame:
+def _filter_years(obs: pd.DataFrame, years: YearsLike) -> pd.DataFrame:
+    if years is None:
+        return obs
     if isinstance(years, tuple) and len(years) == 2:
         return obs[(obs["year"] >= years[0]) & (obs["year"] <= years[1])]
     if isinstance(years, int):
         return obs[obs["year"] == years]
-    return obs[obs["year"].isin(list(years))]  # type: ignore[call-overload]
+    return obs[obs["year"].isin(list(years))]
 
 
 def _bundled_chn_kaz(exporter: str, importer: str) -> pd.DataFrame:
@@ -176,7 +183,7 @@ def _from_dots(exporter: str, importer: str) -> pd.DataFrame:
     )
 
 
-def mirror_pair(exporter: str, importer: str, *, years: object = None) -> MirrorPair:
+def mirror_pair(exporter: str, importer: str, *, years: YearsLike = None) -> MirrorPair:
     """The mirror pair ``exporter -> importer`` from the bundled data.
 
     China-Kazakhstan (either direction) combines every bundled source (DOTS, UN Comtrade, WITS, the

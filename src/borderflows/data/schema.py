@@ -95,7 +95,7 @@ MIRROR_OBSERVATIONS = pa.DataFrameSchema(
         "quote": pa.Column(str),
     },
     checks=pa.Check(lambda df: df["reporter"] != df["partner"], error="reporter differs from partner"),
-    unique=["year", "flow", "reporter", "source", "value_usd_m"],
+    unique=["year", "flow", "reporter", "source"],
     strict=True,
     ordered=True,
     name="mirror_observations",
