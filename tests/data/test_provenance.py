@@ -242,3 +242,9 @@ def test_cisstat_series_cover_1991_2025() -> None:
 def test_sparse_point_tables_have_each_topic() -> None:
     topics = set(bfd.points()["topic"])
     assert {"workers", "permits", "students", "repatriates"} <= topics
+
+
+def test_readme_states_the_default_source_rule_of_the_code() -> None:
+    text = " ".join((DATA / "README.md").read_text().split())
+    order = ", ".join(f"`{source}`" for source in bfd.SOURCE_PRIORITY)
+    assert f"in the order {order}" in text

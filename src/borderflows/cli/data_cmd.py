@@ -80,7 +80,7 @@ def show_command(
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """Show both sides of a trade flow per year: exporter's exports vs importer's imports."""
-    from borderflows.data import mirror_pair
+    from borderflows.data import SOURCE_PRIORITY, mirror_pair
 
     with user_errors():
         wanted = parse_years(years)
@@ -124,7 +124,7 @@ def show_command(
         )
     console.print(table)
     console.print(
-        "Default source per year and flow: the first usable of imf_dots, un_comtrade, kz_bns, wits, news, seed. "
+        f"Default source per year and flow: the first usable of {', '.join(SOURCE_PRIORITY)}. "
         "* = no usable report that year: the value shown may not enter a likelihood."
     )
     for flag in sorted(used_flags):
