@@ -256,3 +256,29 @@ def test_any_valid_series_round_trips(years: list[int], data: st.DataObject) -> 
     order = np.argsort(years)
     assert result.years.tolist() == sorted(years)
     assert np.array_equal(result.values, np.asarray(values)[order])
+
+
+@pytest.mark.parametrize(
+    ("data", "kwargs", "column"),
+    [
+        (pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"]), {}, "year"),  # index is not years
+        (pd.Series([1.0, 2.0, 3.0], index=[1990, 1991, 3000]), {}, "year"),  # year out of range
+        (pd.Series([1.0, -2.0, 3.0], index=[1990, 1991, 1992]), {"kind": "count"}, "value"),
+        (pd.Series([1.0, 2.0, 3.0], index=[1990, 1991, 1992]), {"kind": "ratio"}, None),  # unknown kind
+        ({"year": [1990], "value": [1.0]}, {}, None),  # not a pandas object
+    ],
+)
+def test_yearly_series_bad_input(data: object, kwargs: dict[str, object], column: str | None) -> None:
+    with pytest.raises(DataValidationError) as info:
+        bfd.yearly_series(data, **kwargs)  # type: ignore[arg-type]
+    assert info.value.column == column
+    assert info.value.fix
+
+
+def test_yearly_series_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "arrivals.csv"
+    pd.DataFrame({"year": [2003, 2001, 2002], "value": [3, 1, 2]}).to_csv(path, index=False)
+    series = bfd.yearly_series(path, kind="count")
+    assert series.years.tolist() == [2001, 2002, 2003]
+    with pytest.raises(DataValidationError, match="no such file"):
+        bfd.yearly_series(tmp_path / "absent.csv")
