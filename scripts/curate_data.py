@@ -249,9 +249,36 @@ def mirror_rows(panel: pd.DataFrame) -> pd.DataFrame:
         )
     out = pd.DataFrame(rows)[MIRROR_COLUMNS]
     out["flag"] = out["flag"].fillna("")
+    out = flag_restatements(out)
     return out.sort_values(["exporter", "importer", "year", "flow", "reporter", "source", "value_usd_m"]).reset_index(
         drop=True
     )
+
+
+RESTATEMENT_TOL = 5.0
+"""USD m: half a unit of USD bn printed with two decimals (27.95bn covers 27,945-27,955m)."""
+
+
+def flag_restatements(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mark rounded figures that restate a precise source's report (same year, flow, reporter) as duplicates.
+
+    The seed's 27.95bn is UN Comtrade's 27,954.3m printed in billions; letting both into a likelihood would
+    count one national report twice. Such rows get flag ``duplicate`` and ``usable = False``.
+    """
+    out = frame.copy()
+    rounded = out["flag"].str.contains("rounded") & out["flow"].isin(["exports", "imports"])
+    precise = out[~out["flag"].str.contains("rounded") & out["flow"].isin(["exports", "imports"])]
+    for i in out.index[rounded]:
+        row = out.loc[i]
+        same = precise[
+            (precise["year"] == row["year"])
+            & (precise["flow"] == row["flow"])
+            & (precise["reporter"] == row["reporter"])
+        ]
+        if (np.abs(same["value_usd_m"] - row["value_usd_m"]) <= RESTATEMENT_TOL).any():
+            out.loc[i, "flag"] = row["flag"] + ";duplicate"
+            out.loc[i, "usable"] = False
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -184,8 +184,14 @@ def test_mirror_quirk_flags() -> None:
     assert (unflagged["flag"] == "").all()
     seed = obs[obs["source"] == "seed"]
     assert seed["flag"].str.contains("rounded").all()
-    seed_2024 = seed[seed["year"] == 2024].set_index("flow")["value_usd_m"]
-    assert seed_2024.to_dict() == {"exports": 27950.0, "imports": 15150.0}
+    seed_2024 = seed[seed["year"] == 2024].set_index("flow")
+    assert seed_2024["value_usd_m"].to_dict() == {"exports": 27950.0, "imports": 15150.0}
+    # ... restating UN Comtrade's 27,954.3 and 15,153.5 USD m: kept for provenance, never counted twice
+    assert seed_2024["flag"].str.contains("duplicate").all()
+    assert not seed_2024["usable"].any()
+    seed_2023 = seed[(seed["year"] == 2023) & (seed["flow"] != "turnover")]
+    assert len(seed_2023) == 2
+    assert seed_2023["usable"].all()  # 2023 has no other source
     turnovers = obs[obs["flow"] == "turnover"]
     assert not turnovers["usable"].any()
     assert {(2005, "KAZ"), (2005, "CHN"), (2010, "KAZ"), (2010, "CHN")} <= set(

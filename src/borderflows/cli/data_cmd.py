@@ -22,6 +22,8 @@ FLAG_NOTES = {
     "rounded": "printed rounded in the source",
     "partial_year": "covers part of the year only",
     "preliminary": "latest vintage, may be revised",
+    "duplicate": "a rounded restatement of a more precise source's figure (not used twice)",
+    "reporter_unstated": "the source does not say whose statistics it quotes",
 }
 
 
