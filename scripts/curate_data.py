@@ -2,11 +2,11 @@
 
 Run from the repository root::
 
-    uv run python scripts/curate_data.py            # writes data/*.parquet, data/*.csv
-    uv run python scripts/curate_data.py --check    # rebuilds in memory and fails if data/ differs
+    uv run python scripts/curate_data.py              # writes data/*.parquet, data/*.csv (a few minutes)
+    uv run pytest -m slow tests/data/test_registry.py  # rebuilds into a temp folder, compares checksums
 
 The package never reads ``../shared``; only this script does. Every output row keeps its source and,
-for text sources, the exact quote. The checksums printed at the end go into ``data/README.md``.
+for text sources, the exact quote. The script rewrites the checksum table at the end of ``data/README.md``.
 """
 
 from __future__ import annotations
