@@ -57,3 +57,12 @@ def test_curation_script_reproduces_the_bundled_files(tmp_path: Path) -> None:
     )
     for name in frames:
         assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == recorded[name], name
+
+
+def test_data_package_never_reads_the_workspace() -> None:
+    """The package ships its data; ``../shared`` exists only on the development machine."""
+    package = REPO / "src" / "borderflows" / "data"
+    for path in package.glob("*.py"):
+        text = path.read_text()
+        assert "shared" not in text.replace("shared by", ""), path.name
+    assert registry.data_dir().resolve() != SHARED.resolve()
