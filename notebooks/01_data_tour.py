@@ -19,15 +19,16 @@
 # `borderflows.data`, which validates the files on load; the quirks (estimated and partner-derived
 # figures, partial years) are flagged in the data, not fixed by hand here.
 
-# %% tags=["parameters"]
-preset = "fast"  # this notebook reads data only; the parameter is kept so every notebook runs alike
-
 # %%
 import matplotlib.pyplot as plt
 
 import borderflows as bf
 from borderflows.notebooks import show_table
 
+# %% tags=["parameters"]
+preset = "fast"  # this notebook reads data only; the parameter is kept so every notebook runs alike
+
+# %%
 show_table(bf.data.list_datasets(), "datasets")
 
 # %% [markdown]
@@ -46,8 +47,7 @@ fig, ax = plt.subplots(figsize=(8, 4))
 ax.plot(pair.table["year"], pair.table["exports_reported"] / 1000, marker="o", label="China's exports (FOB)")
 ax.plot(pair.table["year"], pair.table["imports_reported"] / 1000, marker="s", label="Kazakhstan's imports (CIF)")
 ax.set(xlabel="year", ylabel="USD billion", title="China → Kazakhstan, as each side recorded it")
-ax.legend();
-
+ax.legend()
 # %% [markdown]
 # ## Kazakhstan → China
 
