@@ -232,7 +232,7 @@ def test_fdi_concepts_are_separate() -> None:
     assert (fdi.loc["fdi.bop.net_liabilities_usd", ["first_year", "last_year"]] == [1995, 2025]).all()
     wiiw = bfd.series("fdi.wiiw.inflow.chn_eur")
     assert (wiiw.values[(wiiw.years >= 2015) & (wiiw.years <= 2020)] < 0).all()  # net directional, negative
-    gross = bfd.points("china", kind="fdi")
+    gross = bfd.points("china", domain="fdi")
     point_2024 = gross[(gross["year"] == 2024) & (gross["concept"] == "gross_inward_fdi")]
     assert point_2024["value"].tolist() == [1.2]
     assert point_2024["unit"].tolist() == ["billion USD"]

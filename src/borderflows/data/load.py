@@ -172,11 +172,26 @@ def evidence(exporter: str = "CHN", importer: str = "KAZ") -> pd.DataFrame:
     return frame[(frame["exporter"] == exporter) & (frame["importer"] == importer)].reset_index(drop=True)
 
 
-def points(topic: str | None = None, *, kind: str = "migration") -> pd.DataFrame:
-    """Sparse observations: ``kind="migration"`` (workers, permits, students, repatriates, stocks) or ``"fdi"``."""
-    if kind not in ("migration", "fdi"):
-        raise DataValidationError(f"unknown kind {kind!r}", fix="use kind='migration' or kind='fdi'")
-    frame = _load(f"{kind}_points")
+def points(topic: str | None = None, *, domain: str = "migration") -> pd.DataFrame:
+    """Sparse observations that are not yearly series.
+
+    Parameters
+    ----------
+    topic
+        ``domain="migration"``: ``"workers"``, ``"permits"``, ``"students"``, ``"repatriates"`` or ``"stocks"``;
+        ``domain="fdi"``: ``"china"`` or ``"world"``. ``None`` keeps all.
+    domain
+        ``"migration"`` or ``"fdi"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``topic``, ``year``, ``period`` (what the point covers), ``value``, ``unit``, ``concept``,
+        ``source``, ``quote``, ``reference``. Check ``period`` and ``concept`` before comparing points.
+    """
+    if domain not in ("migration", "fdi"):
+        raise DataValidationError(f"unknown domain {domain!r}", fix="use domain='migration' or domain='fdi'")
+    frame = _load(f"{domain}_points")
     if topic is not None:
         if topic not in set(frame["topic"]):
             raise DataValidationError(
