@@ -54,7 +54,7 @@ def kalman_loglik_pt(
     """
     so2, sl2, ss2 = sigma_obs**2, sigma_level**2, sigma_slope**2
 
-    def step(y_t, m_t, s_t, lam_t, a0, a1, p00, p01, p11, phi, so2, sl2, ss2):  # noqa: ANN001, ANN202
+    def step(y_t, m_t, s_t, lam_t, a0, a1, p00, p01, p11, phi, so2, sl2, ss2):
         f = p00 + so2
         v = y_t - a0 - s_t
         ll = m_t * (-0.5 * (LOG_2PI + pt.log(f) + v * v / f))
