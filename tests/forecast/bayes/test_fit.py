@@ -49,13 +49,16 @@ def test_lognormal_fit_contract(rng: np.random.Generator) -> None:
     assert forecast.diagnostics is fit.diagnostics
     table = forecast.interval(0.8)
     assert {"lower", "upper", "prob", "kind", "citable"} <= set(table.columns)
-    assert (table["prob"] == 0.8).all() and (table["kind"] == "eti").all()
-    assert np.all(table["lower"] < table["estimate"]) and np.all(table["estimate"] < table["upper"])
+    assert (table["prob"] == 0.8).all()
+    assert (table["kind"] == "eti").all()
+    assert np.all(table["lower"] < table["estimate"])
+    assert np.all(table["estimate"] < table["upper"])
     # Intervals widen with the horizon for a random-walk-type state.
     widths = (table["upper"] - table["lower"]).to_numpy()
     assert widths[-1] > widths[0]
     loglik = fit.log_likelihood()
-    assert loglik.shape == (1200, 15) and np.all(np.isfinite(loglik))
+    assert loglik.shape == (1200, 15)
+    assert np.all(np.isfinite(loglik))
     # Same seed, same forecast draws (sampler and forecast simulation are both seeded).
     assert np.array_equal(fit.forecast(4).draws, forecast.draws)
 
@@ -94,7 +97,8 @@ def test_signed_series_keeps_both_signs(rng: np.random.Generator) -> None:
     fit = DampedTrend().fit(series(values, "signed", start=2003), random_seed=3)
     assert fit.likelihood == "signed"
     forecast = fit.forecast(3)
-    assert (forecast.draws < 0).any() and (forecast.draws > 0).any()
+    assert (forecast.draws < 0).any()
+    assert (forecast.draws > 0).any()
     table = forecast.interval(0.9)
     assert (table["lower"] < 0).all()
     assert np.all(np.isfinite(fit.draws("nu")))
