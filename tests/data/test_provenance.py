@@ -161,6 +161,20 @@ def test_uzbekistan_1995_1999_is_derived_from_china(panel_central_asia: pd.DataF
     assert not _rows(panel_central_asia, "UZB", "CHN", range(2000, 2016))["derived_from_partner"].any()
 
 
+def test_panel_values_match_the_full_precision_dots_figures() -> None:
+    """The panel stores float32; the mirror file keeps DOTS's float64 originals for China-Kazakhstan."""
+    mirror = bfd.load_dataset("mirror_chn_kaz")
+    dots = mirror[mirror["source"] == "imf_dots"]
+    panel = bfd.dots_panel(reporters=["CHN", "KAZ"], partners=["CHN", "KAZ"])
+    panel = panel.assign(flow=panel["flow"].map({"exports_fob": "exports", "imports_cif": "imports"}))
+    merged = dots.merge(panel, on=["year", "flow", "reporter", "partner"], suffixes=("_orig", "_panel"))
+    assert len(merged) == len(dots) == 29 * 4  # 1992-2020, both directions, both reporters
+    relative = (merged["value_usd_m_panel"] - merged["value_usd_m_orig"]).abs() / merged["value_usd_m_orig"]
+    assert relative.max() < 6e-7  # 7 significant digits (data/README.md)
+    short = merged["value_usd_m_orig"].map(lambda v: len(f"{v:.10g}".replace(".", "").lstrip("0")) <= 7)
+    assert (merged.loc[short, "value_usd_m_panel"] == merged.loc[short, "value_usd_m_orig"]).all()
+
+
 def test_dots_panel_has_no_aggregates() -> None:
     codes = set(IMF_TO_ISO3.values())
     panel = bfd.dots_panel()

@@ -7,6 +7,7 @@ import functools
 from collections.abc import Iterable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from borderflows.data import schema
@@ -44,8 +45,23 @@ def _typed(name: str) -> pd.DataFrame:
         frame["year"] = frame["year"].astype(np.int64)
     for column in ("value_usd_m", "value", "exposure"):
         if column in frame:
+            if frame[column].dtype == np.float32:
+                frame[column] = float32_to_decimal(frame[column].to_numpy())
             frame[column] = frame[column].astype(np.float64)
     return frame
+
+
+def float32_to_decimal(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """float64 values rounded to the 7 significant digits a float32 holds.
+
+    The panel is stored as float32; casting straight to float64 would show 5588.77 as 5588.769531.
+    Rounding to 7 significant digits gives back the printed IMF figure whenever it had at most 7.
+    """
+    wide = values.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.floor(np.log10(np.abs(wide)))
+    scale = np.where(np.isfinite(magnitude), 10.0 ** (6 - magnitude), 1.0)
+    return np.where(wide == 0, 0.0, np.round(wide * scale) / scale)
 
 
 @functools.cache
