@@ -172,7 +172,9 @@ def test_panel_values_match_the_full_precision_dots_figures() -> None:
     relative = (merged["value_usd_m_panel"] - merged["value_usd_m_orig"]).abs() / merged["value_usd_m_orig"]
     assert relative.max() < 6e-7  # 7 significant digits (data/README.md)
     short = merged["value_usd_m_orig"].map(lambda v: len(f"{v:.10g}".replace(".", "").lstrip("0")) <= 7)
-    assert (merged.loc[short, "value_usd_m_panel"] == merged.loc[short, "value_usd_m_orig"]).all()
+    # figures of at most 7 significant digits come back as printed (the originals carry Excel noise ~1e-14)
+    assert np.allclose(merged.loc[short, "value_usd_m_panel"], merged.loc[short, "value_usd_m_orig"], rtol=1e-12)
+    assert short.sum() > 20
 
 
 def test_dots_panel_has_no_aggregates() -> None:
