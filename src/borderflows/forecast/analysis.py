@@ -1,0 +1,289 @@
+"""Analyses of record of kind ``"forecast"``: Bayesian forecasts of bundled series with committed outputs.
+
+``models/<id>/spec.toml`` names the series and options::
+
+    [analysis]
+    id = "kaz_migration_forecast"
+    kind = "forecast"
+    title = "..."
+    random_seed = 2024
+    preset = "full"
+
+    [model]
+    series = ["migration.cisstat.arrivals", "migration.cisstat.departures"]
+    horizon = 5
+    probs = [0.8, 0.9, 0.95]
+    kind = "eti"
+    break_year = "auto"          # first year flagged "definition_break", or an integer, or "none"
+    components = []              # optional: series whose forecast draws are summed ...
+    total_name = ""              # ... into this coherent total (a name for the summed series)
+
+:func:`run_analysis` writes ``forecast.csv``/``.md`` (tidy, with ``prob`` and ``kind``),
+``parameters.csv``/``.md`` (damping, innovation scale, break effects), one fan chart per series,
+``diagnostics.json``, ``manifest.json`` and ``headline.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from borderflows import data as bfdata
+from borderflows.config import DEFAULT_KIND
+from borderflows.data.yearly import YearlySeries
+from borderflows.forecast.bayes.models import MODEL_ID, BayesianFit, DampedTrend
+from borderflows.forecast.bayes.priors import default_priors
+from borderflows.forecast.results import Forecast
+from borderflows.plotting.forecast import fan_chart
+from borderflows.results.analysis import DIAGNOSTICS_FILE, MANIFEST_FILE, AnalysisOutput, AnalysisSpec
+from borderflows.results.intervals import describe
+from borderflows.results.manifest import Manifest, data_hash
+
+DEFAULT_PROBS = (0.8, 0.9, 0.95)
+
+
+@dataclass(frozen=True)
+class ForecastOptions:
+    """The ``[model]`` table of a forecast spec, with defaults."""
+
+    series: tuple[str, ...]
+    horizon: int = 5
+    probs: tuple[float, ...] = DEFAULT_PROBS
+    kind: str = DEFAULT_KIND
+    break_year: str | int = "auto"
+    components: tuple[str, ...] = ()
+    total_name: str = ""
+
+    @classmethod
+    def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
+        """Parse ``spec.options``."""
+        raw = spec.options
+        names = raw.get("series", [])
+        return cls(
+            series=tuple([names] if isinstance(names, str) else names),
+            horizon=int(raw.get("horizon", 5)),
+            probs=tuple(float(p) for p in raw.get("probs", DEFAULT_PROBS)),
+            kind=str(raw.get("kind", DEFAULT_KIND)),
+            break_year=raw.get("break_year", "auto"),
+            components=tuple(raw.get("components", ())),
+            total_name=str(raw.get("total_name", "")),
+        )
+
+
+def _all_names(options: ForecastOptions) -> list[str]:
+    return list(dict.fromkeys([*options.series, *options.components]))
+
+
+def input_hash(spec: AnalysisSpec) -> str:
+    """SHA-256 of the series the analysis reads (years, values, exposure, flags), in spec order."""
+    frames = []
+    for name in _all_names(ForecastOptions.from_spec(spec)):
+        frame = bfdata.series(name).to_frame()
+        frame.insert(0, "series", name)
+        frames.append(frame)
+    return data_hash(pd.concat(frames, ignore_index=True))
+
+
+def break_year_for(series: YearlySeries, option: str | int) -> int | None:
+    """Resolve the spec's ``break_year`` for one series (``"auto"`` reads the ``definition_break`` flag)."""
+    if option == "none":
+        return None
+    if option != "auto":
+        return int(option)
+    flagged = [int(y) for y, f in zip(series.years, series.flags, strict=True) if "definition_break" in f]
+    return flagged[0] if flagged and flagged[0] > series.years[0] else None
+
+
+def _title(name: str) -> str:
+    catalog = bfdata.list_series()
+    row = catalog[catalog["name"] == name]
+    return str(row["title"].iloc[0]) if len(row) else name
+
+
+def headline(forecast: Forecast, title: str, prob: float, kind: str) -> str:
+    """One citable sentence for the last forecast year, stating the interval's probability and kind."""
+    table = forecast.interval(prob, kind)
+    last = table.iloc[-1]
+    unit = forecast.series.unit
+    sentence = (
+        f"{title} in {int(last['year'])}: {_fmt(last['estimate'])} {unit} "
+        f"({describe(prob, kind)} {_fmt(last['lower'])} to {_fmt(last['upper'])})"
+    )
+    return sentence + ("" if forecast.citable else " [NOT citable: convergence gate failed]")
+
+
+def _fmt(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        rounded = round(value, -2 if magnitude < 100_000 else -3)
+        return f"{rounded:,.0f}"
+    return f"{value:,.0f}" if magnitude >= 10 else f"{value:,.1f}"
+
+
+def _parameters(name: str, fit: BayesianFit, probs: tuple[float, ...], kind: str) -> pd.DataFrame:
+    wanted = ["phi", "sigma_level"] + (["break_effect"] if fit.layout.structure.has_break else [])
+    frames = [fit.parameter_interval(p, prob, kind) for p in wanted for prob in probs]
+    if fit.layout.structure.has_break and fit.likelihood != "signed":
+        frames += [fit.parameter_interval("break_effect", prob, kind, exponentiate=True) for prob in probs]
+    table = pd.concat(frames, ignore_index=True)
+    table["series"] = name
+    return table
+
+
+def _write_table(frame: pd.DataFrame, out_dir: Path, stem: str) -> Path:
+    csv = out_dir / f"{stem}.csv"
+    frame.to_csv(csv, index=False)
+    (out_dir / f"{stem}.md").write_text(frame.to_markdown(index=False, floatfmt=".4g") + "\n")
+    return csv
+
+
+def _fan(forecast: Forecast, out_dir: Path, stem: str, probs: tuple[float, ...], kind: str, title: str) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    fan_chart(forecast, probs=tuple(sorted({min(probs), max(probs)})), kind=kind, ax=ax)
+    ax.set_title(title, fontsize=9)
+    path = out_dir / f"{stem}.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _stem(name: str) -> str:
+    return "fan_" + name.replace(".", "_")
+
+
+def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
+    """Fit every series of the spec, write tables, fan charts, diagnostics, manifest and headlines.
+
+    Parameters
+    ----------
+    spec
+        Parsed ``spec.toml`` of kind ``"forecast"``.
+    out_dir
+        Where to write (the spec's folder for results of record).
+    preset
+        Sampler preset; defaults to the spec's.
+    """
+    options = ForecastOptions.from_spec(spec)
+    chosen = preset or spec.preset
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng_seeds = np.random.default_rng(spec.random_seed).integers(2**31 - 1, size=len(_all_names(options)))
+    forecasts: dict[str, Forecast] = {}
+    fits: dict[str, BayesianFit] = {}
+    for name, seed in zip(_all_names(options), rng_seeds, strict=True):
+        series = bfdata.series(name)
+        spec_model = DampedTrend(break_year=break_year_for(series, options.break_year))
+        fits[name] = spec_model.fit(series, random_seed=int(seed), preset=chosen)
+        forecasts[name] = fits[name].forecast(options.horizon)
+
+    if options.components:
+        forecasts[options.total_name] = coherent_total(
+            [forecasts[c] for c in options.components], options.total_name or "total of components"
+        )
+
+    tables = {
+        "forecast": _write_table(
+            pd.concat([f.intervals(options.probs, options.kind) for f in forecasts.values()], ignore_index=True),
+            out,
+            "forecast",
+        ),
+        "parameters": _write_table(
+            pd.concat([_parameters(n, f, options.probs, options.kind) for n, f in fits.items()], ignore_index=True),
+            out,
+            "parameters",
+        ),
+    }
+    titles = {name: _title(name) for name in fits} | (
+        {options.total_name: f"Sum of {len(options.components)} components"} if options.components else {}
+    )
+    figures = {
+        name: _fan(f, out, _stem(name), options.probs, options.kind, titles[name]) for name, f in forecasts.items()
+    }
+    head_prob = 0.9 if 0.9 in options.probs else options.probs[0]
+    headlines = tuple(headline(f, titles[name], head_prob, options.kind) for name, f in forecasts.items())
+    for name, fit in fits.items():
+        if fit.layout.structure.has_break:
+            row = fit.parameter_interval("break_effect", head_prob, options.kind, exponentiate=True).iloc[0]
+            headlines += (
+                f"{titles[name]}: the {fit.spec.break_year} definition change multiplied the level by "
+                f"{row['estimate']:.2f} ({describe(head_prob, options.kind)} {row['lower']:.2f} to {row['upper']:.2f})",
+            )
+    reasons = tuple(f"{n}: {f.diagnostics.verdict}" for n, f in fits.items() if not f.citable)
+    citable = not reasons
+    diagnostics = {name: fit.diagnostics.to_dict() for name, fit in fits.items()}
+    (out / DIAGNOSTICS_FILE).write_text(json.dumps(diagnostics, indent=2) + "\n")
+    extra: dict[str, Any] = {
+        "series": _all_names(options),
+        "options": {k: v for k, v in spec.options.items()},
+        "priors": default_priors().to_dict(),
+        "likelihoods": {name: fit.likelihood for name, fit in fits.items()},
+        "break_years": {name: fit.spec.break_year for name, fit in fits.items()},
+        "seeds": {name: fit.random_seed for name, fit in fits.items()},
+        "source": "; ".join(sorted({bfdata.series(n).source for n in fits})),
+    }
+    Manifest(
+        model_id=MODEL_ID,
+        random_seed=spec.random_seed,
+        data_hash=input_hash(spec),
+        preset=chosen,
+        citable=citable,
+        extra=extra,
+    ).write(out / MANIFEST_FILE)
+    output = AnalysisOutput(
+        spec=spec,
+        headlines=headlines,
+        tables=tables,
+        figures={f"fan {name}": path for name, path in figures.items()},
+        citable=citable,
+        reasons=reasons,
+    )
+    output.write_headline(out)
+    return output
+
+
+def coherent_total(components: list[Forecast], name: str) -> Forecast:
+    """The total as the draw-by-draw sum of its components' forecasts (coherent by construction).
+
+    Raises
+    ------
+    ValueError
+        If the components' forecast years or numbers of draws differ.
+    """
+    first = components[0]
+    for other in components[1:]:
+        if not np.array_equal(other.years, first.years) or other.draws.shape != first.draws.shape:
+            raise ValueError("components must share forecast years and the number of draws")
+    history_years = np.unique(np.concatenate([c.series.years for c in components]))
+    history = np.zeros(history_years.size)
+    for c in components:
+        history[np.searchsorted(history_years, c.series.years)] += c.series.values
+    series = YearlySeries(
+        name=name,
+        years=history_years.astype(np.int64),
+        values=history,
+        unit=first.series.unit,
+        kind=first.series.kind,
+        concept=f"sum of {', '.join(c.series.name for c in components)}",
+        source="sum of component series",
+    )
+    diagnostics = [c.diagnostics for c in components]
+    worst = next((d for d in diagnostics if d is not None and not d.ok), diagnostics[0])
+    return Forecast(
+        series=series,
+        model=f"sum of {first.model}",
+        years=first.years,
+        draws=np.sum([c.draws for c in components], axis=0),
+        random_seed=first.random_seed,
+        diagnostics=worst,
+        notes=(f"draw-by-draw sum of {len(components)} component forecasts",),
+    )
