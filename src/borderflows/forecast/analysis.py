@@ -224,7 +224,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     (out / DIAGNOSTICS_FILE).write_text(json.dumps(diagnostics, indent=2) + "\n")
     extra: dict[str, Any] = {
         "series": _all_names(options),
-        "options": {k: v for k, v in spec.options.items()},
+        "options": dict(spec.options),
         "priors": default_priors().to_dict(),
         "likelihoods": {name: fit.likelihood for name, fit in fits.items()},
         "break_years": {name: fit.spec.break_year for name, fit in fits.items()},
