@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -11,8 +12,11 @@ from rich.console import Console
 
 from borderflows.exceptions import BorderflowsError
 
-console = Console()
-error_console = Console(stderr=True)
+# Piped or captured output has no terminal width; rich would assume 80 columns and squeeze the mirror
+# table into ellipses, so files and logs get a wide fixed width instead.
+PIPED_WIDTH = 160
+console = Console() if sys.stdout.isatty() else Console(width=PIPED_WIDTH)
+error_console = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=PIPED_WIDTH)
 
 EXIT_USER_ERROR = 2
 """Exit status for bad input or a failed download: the message says what to do."""
