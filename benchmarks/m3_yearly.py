@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from borderflows.forecast.backtest import summarize
-from borderflows.forecast.benchmark import evaluate, learn_calibration, load_corpus
+from borderflows.forecast.benchmark import cross_fitted, evaluate, learn_calibration, load_corpus
 from borderflows.forecast.registry import get
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,22 +58,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--limit", type=int, default=None, help="first N series only")
-    parser.add_argument("--learn", action="store_true", help="learn calibration.json from the training segments")
+    parser.add_argument("--learn", action="store_true", help="learn calibration.json (training segments by default)")
+    parser.add_argument(
+        "--windows",
+        choices=("training", "end", "both"),
+        default="training",
+        help="with --learn: origins inside the training segments (default, never reads the test segments), "
+        "the end of each training segment scored on its test segment, or both",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the per-horizon scores here (CSV)")
+    parser.add_argument(
+        "--cross-fit", type=int, default=10, metavar="K", help="also run Default with a K-fold cross-fitted calibration"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "series.csv").is_file():
         print(f"no benchmark data at {args.data}", file=sys.stderr)
         return 2
     cases = load_corpus(args.data, limit=args.limit)
     if args.learn:
-        command = "uv run python benchmarks/m3_yearly.py --learn" + (f" --limit {args.limit}" if args.limit else "")
+        command = f"uv run python benchmarks/m3_yearly.py --learn --windows {args.windows}"
+        command += f" --limit {args.limit}" if args.limit else ""
+        described = {
+            "training": "training segments only: last 6 rolling origins inside each, >= 8 points of history, h = 1..6",
+            "end": "forecasts from the end of each training segment scored on its test segment (h = 1..6)",
+            "both": "both the training-segment rolling origins and the end-of-training forecasts",
+        }
         provenance = {
-            "corpus": "M3 yearly (Makridakis & Hibon 2000), training segments only",
-            "windows": "last 6 rolling origins inside each training segment, >= 8 points of history, h = 1..6",
+            "corpus": f"M3 yearly (Makridakis & Hibon 2000), {described[args.windows]}",
             "command": command,
             "load_average": os.getloadavg()[0],
         }
-        learn_calibration(cases, provenance=provenance).to_json(CALIBRATION)
+        learn_calibration(cases, windows=args.windows, provenance=provenance).to_json(CALIBRATION)
         print(f"wrote {CALIBRATION}")
         return 0
     evaluations = []
@@ -81,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         evaluation = evaluate(get(name), cases)
         evaluations.append(evaluation)
         print(f"{name}: {evaluation.seconds:.1f} s, {len(evaluation.failures)} failures", file=sys.stderr, flush=True)
+    if args.cross_fit and "Default" in args.methods:
+        evaluation, learning = cross_fitted(cases, folds=args.cross_fit)
+        evaluations.insert(1, evaluation)
+        print(f"{evaluation.model}: {evaluation.seconds:.1f} s (+{learning:.1f} s learning)", file=sys.stderr)
     result = table(evaluations)
     print(f"M3 yearly, {len(cases)} series, horizon 6; load average {os.getloadavg()}")
     print(result.to_markdown(index=False, floatfmt=".3f"))

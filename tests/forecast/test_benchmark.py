@@ -10,7 +10,7 @@ import pytest
 
 from borderflows.forecast.backtest import summarize
 from borderflows.forecast.baselines import StatsForecastBaseline
-from borderflows.forecast.benchmark import evaluate, load_corpus
+from borderflows.forecast.benchmark import Case, cross_fitted, evaluate, load_corpus
 from borderflows.forecast.default import Default
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "m3_yearly.py"
@@ -46,3 +46,18 @@ def test_default_on_m3_subset_through_the_benchmark_script(m3_folder: Path) -> N
     assert 0.5 < table.loc["Default", "cov80%"] <= 1.0
     assert 0.75 < table.loc["Default", "cov95%"] <= 1.0
     assert table.loc["Default", "MSIS95%"] < table.loc["Naive", "MSIS95%"]
+
+
+def test_cross_fitted_calibration_never_uses_own_test_values(m3_folder: Path) -> None:
+    cases = load_corpus(m3_folder, limit=12)
+    evaluation, _ = cross_fitted(cases, folds=3)
+    assert set(evaluation.scores["series"]) == {case.train.name for case in cases}
+    # Changing the test values of series in fold 0 must not change fold 0's intervals: only the
+    # other folds' errors enter its calibration.
+    fold0 = [i for i in range(len(cases)) if i % 3 == 0]
+    altered = [Case(case.train, case.test * (3.0 if i in fold0 else 1.0)) for i, case in enumerate(cases)]
+    again, _ = cross_fitted(altered, folds=3)
+    names = {cases[i].train.name for i in fold0}
+    a = evaluation.scores[evaluation.scores["series"].isin(names)][["lower", "upper"]].to_numpy()
+    b = again.scores[again.scores["series"].isin(names)][["lower", "upper"]].to_numpy()
+    np.testing.assert_allclose(a, b)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -100,53 +100,118 @@ def evaluate(
     return Evaluation(model.name, pd.concat(frames, ignore_index=True), seconds, tuple(failures))
 
 
-def training_errors(
-    cases: Sequence[Case],
+Windows = Literal["training", "end", "both"]
+"""Which forecast origins supply calibration errors: rolling origins inside the training segment
+(``"training"``), the end of the training segment scored on the held-out test segment (``"end"``), or both."""
+
+ErrorTable = dict[ErrorScale, list[list[float]]]
+
+
+def case_errors(
+    case: Case,
     *,
     forecaster: Default | None = None,
+    windows: Windows = "training",
     horizon: int = 6,
     n_origins: int = 6,
     min_train: int = 8,
-) -> dict[ErrorScale, list[npt.NDArray[np.float64]]]:
-    """Standardised errors of the default point forecast at rolling origins inside the training segments.
+) -> ErrorTable:
+    """Standardised errors of the default point forecast for one corpus series.
 
-    The test segments are never read. For each series the last ``n_origins`` origins with at least
-    ``min_train`` points of history are used; horizon ``h`` is scored wherever the training segment
-    still holds the value ``h`` years ahead.
-
-    Returns
-    -------
-    dict
-        For ``"log"`` and ``"level"``: one array of errors per horizon ``1..horizon``.
+    With ``windows="training"`` only the training segment is read: the last ``n_origins`` origins
+    with at least ``min_train`` points of history, horizon ``h`` scored wherever the training segment
+    still holds the value ``h`` years ahead. ``"end"`` forecasts from the end of the training segment
+    and scores against the test segment (so it must only be used for *other* series than those
+    evaluated: see :func:`cross_fitted`).
     """
     model = forecaster or Default()
-    errors: dict[ErrorScale, list[list[float]]] = {
-        "log": [[] for _ in range(horizon)],
-        "level": [[] for _ in range(horizon)],
-    }
-    for case in cases:
-        values = case.train.values
-        n = values.size
+    values = case.train.values
+    n = values.size
+    jobs: list[tuple[YearlySeries, npt.NDArray[np.float64]]] = []
+    if windows in ("training", "both"):
         for n_train in range(max(min_train, n - n_origins), n):
-            history = head(case.train, n_train)
-            actual = values[n_train : n_train + horizon]
-            point = model.fit(history).point(horizon)
-            for scale in ("log", "level"):
-                if scale == "log" and np.any(values <= 0):
-                    continue
-                z = standardised_errors(history.values, point, actual, scale)
-                for h, value in enumerate(z):
-                    errors[scale][h].append(float(value))
-    return {scale: [np.asarray(e) for e in per_h] for scale, per_h in errors.items()}
+            jobs.append((head(case.train, n_train), values[n_train : n_train + horizon]))
+    if windows in ("end", "both"):
+        jobs.append((case.train, case.test[:horizon]))
+    errors: ErrorTable = {scale: [[] for _ in range(horizon)] for scale in ("log", "level")}
+    for history, actual in jobs:
+        point = model.fit(history).point(horizon)
+        for scale in ("log", "level"):
+            if scale == "log" and (np.any(history.values <= 0) or np.any(actual <= 0)):
+                continue
+            z = standardised_errors(history.values, point, actual, scale)
+            for h, value in enumerate(z):
+                errors[scale][h].append(float(value))
+    return errors
+
+
+def _pool(tables: Sequence[ErrorTable]) -> dict[ErrorScale, list[npt.NDArray[np.float64]]]:
+    scales: tuple[ErrorScale, ...] = ("log", "level")
+    horizon = len(tables[0]["level"])
+    return {
+        scale: [np.asarray([e for table in tables for e in table[scale][h]]) for h in range(horizon)]
+        for scale in scales
+    }
+
+
+def _calibration(
+    tables: Sequence[ErrorTable], model: Default, windows: Windows, n_series: int, provenance: dict[str, Any]
+) -> Calibration:
+    scales = {scale: learn(per_h, scale) for scale, per_h in _pool(tables).items()}
+    description = f"{model.combine} of {', '.join(model.members)} (statsforecast), non-seasonal; centred errors"
+    info = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_series": n_series,
+        "windows": windows,
+        **provenance,
+    }
+    return Calibration(description, {str(k): v for k, v in scales.items()}, info)
 
 
 def learn_calibration(
-    cases: Sequence[Case], *, forecaster: Default | None = None, provenance: dict[str, Any] | None = None, **kwargs: Any
+    cases: Sequence[Case],
+    *,
+    forecaster: Default | None = None,
+    windows: Windows = "training",
+    provenance: dict[str, Any] | None = None,
 ) -> Calibration:
-    """Learn the default forecaster's calibration from the training segments of ``cases``."""
+    """Learn the default forecaster's calibration from ``cases`` (training windows by default)."""
     model = forecaster or Default()
-    errors = training_errors(cases, forecaster=model, **kwargs)
-    scales = {scale: learn(per_h, scale) for scale, per_h in errors.items()}
-    description = f"{model.combine} of {', '.join(model.members)} (statsforecast), non-seasonal; centred errors"
-    info = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "n_series": len(cases), **(provenance or {})}
-    return Calibration(description, scales, info)  # type: ignore[arg-type]
+    tables = [case_errors(case, forecaster=model, windows=windows) for case in cases]
+    return _calibration(tables, model, windows, len(cases), provenance or {})
+
+
+def cross_fitted(
+    cases: Sequence[Case],
+    *,
+    folds: int = 10,
+    windows: Windows = "end",
+    probs: Sequence[float] = DEFAULT_PROBS,
+) -> tuple[Evaluation, float]:
+    """Evaluate the default forecaster with a calibration cross-fitted across series.
+
+    Series are split into ``folds`` groups by position; each group is forecast with error quantiles
+    learned from the *other* groups only (their end-of-training forecasts scored on their test
+    segments, with ``windows="end"``), so no series' own test values shape its intervals.
+
+    Returns
+    -------
+    tuple
+        The pooled evaluation (its ``seconds`` count forecasting only) and the seconds spent learning.
+    """
+    model = Default()
+    start = time.perf_counter()
+    tables = [case_errors(case, forecaster=model, windows=windows) for case in cases]
+    learning = time.perf_counter() - start
+    groups = np.arange(len(cases)) % folds
+    parts = []
+    for fold in range(folds):
+        others = [t for t, g in zip(tables, groups, strict=True) if g != fold]
+        calibration = _calibration(others, model, windows, len(others), {"cross_fit_fold": fold})
+        members = [case for case, g in zip(cases, groups, strict=True) if g == fold]
+        parts.append(evaluate(Default(calibration=calibration), members, probs=probs))
+    scores = pd.concat([part.scores for part in parts], ignore_index=True)
+    failures = tuple(f for part in parts for f in part.failures)
+    name = f"Default ({folds}-fold cross-fitted, {windows} windows)"
+    scores["model"] = name
+    return Evaluation(name, scores, sum(part.seconds for part in parts), failures), learning
