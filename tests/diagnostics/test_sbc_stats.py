@@ -90,3 +90,26 @@ def test_quantity_labels_use_coords() -> None:
     assert quantity_labels("tau", ()) == ["tau"]
     assert quantity_labels("u", (2,), [[2019, 2020]]) == ["u[2019]", "u[2020]"]
     assert quantity_labels("b", (2, 1)) == ["b[0, 0]", "b[1, 0]"]
+
+
+def test_result_can_fail_one_of_many_quantities_with_few_simulations(rng: np.random.Generator) -> None:
+    # 16 simulations, 30 quantities: the Bonferroni threshold is 0.01 / 60 = 1.7e-4, below the smallest p-value
+    # a 2000-replicate ECDF null could give (5e-4); the result must size its null so a gross bias still fails.
+    from borderflows.diagnostics.sbc import SBCResult
+
+    ranks = rng.integers(0, L + 1, size=(16, 30))
+    ranks[:, 0] = rng.integers(0, 5, size=16)  # truth below almost every draw in every simulation
+    result = SBCResult(
+        quantities=tuple(f"q{j}" for j in range(30)),
+        ranks=ranks,
+        n_rank_draws=L,
+        bins=1,
+        random_seed=3,
+        max_rhat=np.ones(16),
+        divergences=np.zeros(16, dtype=np.int64),
+    )
+    frame = result.to_frame().set_index("quantity")
+    assert not frame.loc["q0", "passes"]
+    assert frame.loc["q0", "p_ecdf"] < frame.loc["q0", "threshold"]
+    assert np.isnan(frame.loc["q0", "p_chisq"])  # too few simulations for a chi-square test
+    assert frame.drop(index="q0")["passes"].mean() > 0.9

@@ -297,8 +297,10 @@ def _ecdf_gamma(ranks: npt.NDArray[np.int64], n_rank_draws: int) -> npt.NDArray[
 def _ecdf_null(n: int, n_rank_draws: int, n_null: int, random_seed: int) -> npt.NDArray[np.float64]:
     """Sorted null distribution of the ECDF statistic for ``n`` uniform ranks (depends only on n and L)."""
     rng = np.random.default_rng(random_seed)
-    null_ranks = rng.integers(0, n_rank_draws + 1, size=(n_null, n))
-    return np.sort(_ecdf_gamma(null_ranks, n_rank_draws))
+    chunks = []
+    for size in np.diff(np.linspace(0, n_null, n_null // 5000 + 2).astype(int)):  # bounded memory
+        chunks.append(_ecdf_gamma(rng.integers(0, n_rank_draws + 1, size=(int(size), n)), n_rank_draws))
+    return np.sort(np.concatenate(chunks))
 
 
 def ecdf_uniformity(
@@ -373,6 +375,11 @@ class SBCResult:
         """Number of simulations."""
         return int(self.ranks.shape[0])
 
+    @staticmethod
+    def _n_null(threshold: float) -> int:
+        """Null replicates of the ECDF test: enough that its smallest p-value is 10x below the threshold."""
+        return max(2000, int(np.ceil(10.0 / threshold)))
+
     @cached_property
     def tests(self) -> pd.DataFrame:
         """Per-quantity uniformity statistics and p-values (see :meth:`to_frame`)."""
@@ -385,7 +392,9 @@ class SBCResult:
             chisq, p_chisq = (
                 chisq_uniformity(column, self.n_rank_draws, self.bins) if self.bins >= 2 else (np.nan, np.nan)
             )
-            gamma, p_ecdf = ecdf_uniformity(column, self.n_rank_draws, random_seed=self.random_seed)
+            gamma, p_ecdf = ecdf_uniformity(
+                column, self.n_rank_draws, n_null=self._n_null(threshold), random_seed=self.random_seed
+            )
             rows.append(
                 {
                     "quantity": name,
