@@ -59,6 +59,21 @@ def test_three_points() -> None:
     assert (forecast.draws >= 0).all()
 
 
+def test_two_points_is_a_validation_error() -> None:
+    from borderflows.exceptions import DataValidationError
+
+    with pytest.raises(DataValidationError, match="at least 3"):
+        Default().fit(make_series(np.array([5.0, 6.0])))
+
+
+def test_package_level_api(growing) -> None:  # type: ignore[no-untyped-def]
+    import borderflows as bf
+
+    table = bf.forecast.Default().fit(growing).forecast(horizon=2).interval(prob=0.8)
+    assert table["prob"].tolist() == [0.8, 0.8]
+    assert "Default" in bf.forecast.available()
+
+
 def test_signed_series_can_forecast_negative_values(rng: np.random.Generator) -> None:
     values = 50 * rng.standard_normal(18) + np.linspace(20, -20, 18)  # net flows changing sign
     forecast = Default().fit(make_series(values, kind="signed")).forecast(4)
