@@ -157,7 +157,7 @@ def main() -> None:
         "log": block(log_eb, log_slopes, 0.5),
         "level": block(level_eb, level_slopes, 1.0),
         "phi": log_eb["phi"],
-        "nu": [2.0, 0.1],
+        "student_df": 4.0,
         "break_sd": 1.0,
         "provenance": {
             "script": "scripts/learn_forecast_priors.py",
@@ -171,8 +171,8 @@ def main() -> None:
                 "(y - y0) / mean|diff y|; normal slope0 by moments of per-series mean first differences"
             ),
             "fixed_by_hand": (
-                "level0_sd (0.5 on log scale, 1.0 on level scale), Student-t nu ~ Gamma(2, 0.1) "
-                "(Juarez & Steel 2010), break_sd = 1.0 on the model scale"
+                "level0_sd (0.5 on log scale, 1.0 on level scale), Student-t degrees of freedom 4 for the "
+                "signed model, break_sd = 1.0 on the model scale"
             ),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         },

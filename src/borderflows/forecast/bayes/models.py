@@ -165,9 +165,17 @@ class BayesianFit:
     def _gaussian(self) -> bool:
         return self.likelihood != "negbin"
 
-    def _filter(self, stop: int) -> kalman.FilterOutput:
-        """NumPy Kalman filter over the fitted data for every posterior draw, up to position ``stop``."""
+    def _filter(self, stop: int, *, every_year: bool = False) -> kalman.FilterOutput:
+        """NumPy Kalman filter for every posterior draw, up to position ``stop``.
+
+        With ``every_year`` the filter also conditions on held-out years (leave-future-out scoring:
+        each year's density is then conditional on all the years before it).
+        """
         data = self.layout.data
+        mask = data["mask"]
+        if every_year:
+            mask = np.zeros_like(mask)
+            mask[self.layout.observed] = 1.0
         shift = data["offset"][None, :] + self._break[:, None] * data["after_break"][None, :]
         n = self._break.shape[0]
         lam = self.draws("lam") if self.likelihood == "signed" else np.ones((n, self.layout.structure.length))
@@ -180,7 +188,7 @@ class BayesianFit:
         )
         return kalman.kalman_filter_np(
             data["y"],
-            data["mask"],
+            mask,
             shift,
             lam,
             init,
@@ -229,7 +237,7 @@ class BayesianFit:
 
     def _level_innovation(self, rng: np.random.Generator, n: int) -> FloatArray:
         if self.likelihood == "signed":
-            return np.asarray(rng.standard_t(self.draws("nu")), dtype=float)
+            return np.asarray(rng.standard_t(self.priors.student_df, n), dtype=float)
         return rng.standard_normal(n)
 
     def _observe(self, rng: np.random.Generator, mu: FloatArray) -> FloatArray:
@@ -255,10 +263,11 @@ class BayesianFit:
     def log_likelihood(self, positions: npt.NDArray[np.int64] | None = None) -> FloatArray:
         """Pointwise log-likelihood on the data scale, shape (n_draws, n_positions).
 
-        ``positions`` index the observed years (default: all). For the Gaussian likelihoods these are
-        the Kalman filter's one-step-ahead densities ``log p(y_t | y_<t, theta)`` (their sum is the
-        likelihood, the factorisation leave-future-out CV needs); for counts the latent state makes
-        the years conditionally independent. Lognormal densities include the Jacobian ``-log y`` and
+        ``positions`` index the observed years (default: all), held-out ones included. For the
+        Gaussian likelihoods these are the Kalman filter's one-step-ahead densities
+        ``log p(y_t | y_<t, theta)`` given every earlier year (their sum is the likelihood: the
+        chain-rule factorisation leave-future-out CV uses); for counts the latent state makes the
+        years conditionally independent. Lognormal densities include the Jacobian ``-log y`` and
         signed ones ``-log scale`` so that models on different scales compare.
         """
         idx = np.arange(self.series.values.size) if positions is None else np.asarray(positions)
@@ -268,7 +277,7 @@ class BayesianFit:
             alpha = 1.0 / self.draws("cv_obs")[:, None] ** 2
             mean = np.exp(self.draws("mu")[:, where])
             return np.asarray(stats.nbinom.logpmf(values, alpha, alpha / (alpha + mean)))
-        loglik = self._filter(int(self.layout.structure.length - 1)).loglik[:, where]
+        loglik = self._filter(int(self.layout.structure.length - 1), every_year=True).loglik[:, where]
         if self.likelihood == "lognormal":
             return np.asarray(loglik - np.log(values))
         return np.asarray(loglik - np.log(self.layout.scale))

@@ -124,8 +124,10 @@ def prepare(
         first = int(np.flatnonzero(keep)[0])
         z0 = float(model_values[first] - offset[observed[first]])
 
+    # Held-out years keep their true values (mask 0 hides them from the fit) so that their
+    # predictive densities can be scored later; padded years hold zeros.
     y = np.zeros(structure.length)
-    y[observed] = np.where(keep, model_values, model_values[keep][-1])
+    y[observed] = model_values
     after_break = np.zeros(structure.length)
     if break_year is not None:
         after_break[timeline >= break_year] = 1.0

@@ -53,8 +53,9 @@ class ForecastPriors:
         level scale (signed series).
     phi_alpha, phi_beta
         Beta prior of the damping factor.
-    nu_alpha, nu_beta
-        Gamma prior of the Student-t degrees of freedom (Juárez & Steel 2010: Gamma(2, 0.1)).
+    student_df
+        Degrees of freedom of the signed model's Student-t level innovations (fixed at 4: heavy
+        tails with a finite variance; sampling it as well made a funnel with the mixing weights).
     break_sd
         Standard deviation of a structural break's level shift on the model scale.
     provenance
@@ -65,8 +66,7 @@ class ForecastPriors:
     level: ScalePriors
     phi_alpha: float
     phi_beta: float
-    nu_alpha: float = 2.0
-    nu_beta: float = 0.1
+    student_df: float = 4.0
     break_sd: float = 1.0
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -80,7 +80,7 @@ class ForecastPriors:
             "log": _scale_dict(self.log),
             "level": _scale_dict(self.level),
             "phi": [self.phi_alpha, self.phi_beta],
-            "nu": [self.nu_alpha, self.nu_beta],
+            "student_df": self.student_df,
             "break_sd": self.break_sd,
             "provenance": self.provenance,
         }
@@ -139,8 +139,7 @@ def priors_from_dict(raw: dict[str, Any]) -> ForecastPriors:
         level=_scale(raw["level"]),
         phi_alpha=float(raw["phi"][0]),
         phi_beta=float(raw["phi"][1]),
-        nu_alpha=float(raw.get("nu", [2.0, 0.1])[0]),
-        nu_beta=float(raw.get("nu", [2.0, 0.1])[1]),
+        student_df=float(raw.get("student_df", 4.0)),
         break_sd=float(raw.get("break_sd", 1.0)),
         provenance=dict(raw.get("provenance", {})),
     )

@@ -58,7 +58,7 @@ def simulate(
     sigma_level = float(np.exp(rng.normal(*scales.log_sigma_level)))
     sigma_slope = float(np.exp(rng.normal(*scales.log_sigma_slope)))
     sigma_obs = float(np.exp(rng.normal(*scales.log_sigma_obs)))
-    nu = float(rng.gamma(p.nu_alpha, 1.0 / p.nu_beta)) if likelihood == "signed" else np.inf
+    nu = p.student_df if likelihood == "signed" else np.inf
     total = n + horizon
     level = np.empty(total)
     slope = rng.normal(*scales.slope0)

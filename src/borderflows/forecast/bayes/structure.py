@@ -41,7 +41,7 @@ BUCKET = 4
 SCALAR_PARAMETERS: dict[str, tuple[str, ...]] = {
     "lognormal": ("phi", "sigma_level", "sigma_slope", "sigma_obs"),
     "negbin": ("phi", "sigma_level", "sigma_slope", "cv_obs", "level0", "slope0", "level"),
-    "signed": ("phi", "sigma_level", "sigma_slope", "sigma_obs", "nu"),
+    "signed": ("phi", "sigma_level", "sigma_slope", "sigma_obs"),
 }
 """What the convergence gate checks for each likelihood."""
 
@@ -115,9 +115,11 @@ def build_model(structure: Structure, priors: ForecastPriors, data: dict[str, np
 
         sigma_obs = pm.LogNormal("sigma_obs", mu=scales.log_sigma_obs[0], sigma=scales.log_sigma_obs[1])
         if structure.likelihood == "signed":
-            nu = pm.Gamma("nu", alpha=priors.nu_alpha, beta=priors.nu_beta)
-            # Student-t level innovations as a scale mixture of normals: variance sigma_level^2 * lam_t.
-            lam = pm.InverseGamma("lam", alpha=nu / 2, beta=nu / 2, shape=t)
+            # Student-t level innovations as a scale mixture of normals: variance sigma_level^2 * lam_t
+            # with lam_t ~ InvGamma(df/2, df/2). The degrees of freedom are fixed (priors.student_df):
+            # with df sampled too, df and the lam_t form a funnel (E-BFMI 0.16 on the BoP series).
+            df = priors.student_df
+            lam = pm.InverseGamma("lam", alpha=df / 2, beta=df / 2, shape=t)
         else:
             lam = pt.ones(t)
         init = (
