@@ -1,0 +1,203 @@
+"""The mirror-gap model as a PyMC graph.
+
+For the target pair (exporter e, importer i), year t, on the log scale::
+
+    s_t        = s_0 + sum_{k<=t} (drift + sigma_s z_k)                   true shipments (FOB), non-centred RW
+    logit u_t  = a_0 + sum_{k<=t} sigma_u w_k + sum_b beta_b 1[t >= b]   underreporting share, non-centred RW
+    log X_t    ~ Normal(s_t + b_exp[e], sigma_x)
+    log M_t    ~ Normal(s_t + log(1 + tau) + log(1 - u_t) + b_imp[i], sigma_m)
+
+Panel mode adds, for every other pair p = (e', i') and year of the DOTS panel::
+
+    log(M/X)_{p,t} ~ StudentT(nu, log(1 + tau) + b_imp[i'] - b_exp[e'], sigma_p)
+
+with hierarchical reporter biases ``b = scale * z`` (mean zero: a reporter's usual behaviour relative
+to the average reporter) and pair noise ``log sigma_p ~ Normal(mu, spread)``. The panel pins down the
+usual mirror ratio of each reporter, so ``u_t`` is the target pair's excess over it. In pair mode
+the reporter biases have fixed-scale priors and the answer leans on them.
+
+Evidence statements add a potential: each statement's measured quantity (gap in USD m, a share, or
+a ratio of the expected *reported* values) has a normal likelihood (``eq``/``approx``) or a soft
+normal-CDF bound (``gt``/``lt``), mixed with equal weights over the statement's candidate years.
+
+All observed values live in ``pm.Data`` containers named as in :meth:`MirrorData.data_values`, so a
+compiled model can be re-used with new values of the same shape.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from borderflows.mirror import priors
+from borderflows.mirror.inputs import MirrorData
+
+if TYPE_CHECKING:
+    from borderflows.mirror.spec import MirrorGap
+
+
+def breakpoint_design(years: np.ndarray, breakpoints: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Step indicators ``1[year >= b]`` for breakpoints strictly inside the year grid.
+
+    Returns
+    -------
+    tuple
+        The ``(n_years, n_breaks)`` design and the breakpoints kept.
+    """
+    kept = tuple(int(b) for b in breakpoints if years[0] < b <= years[-1])
+    design = np.column_stack([(years >= b).astype(float) for b in kept]) if kept else np.zeros((len(years), 0))
+    return design, kept
+
+
+def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
+    """Build the PyMC model for one :class:`MirrorData`.
+
+    Parameters
+    ----------
+    data
+        Arrays from :func:`borderflows.mirror.inputs.build_inputs` or
+        :func:`borderflows.mirror.simulate.simulate`.
+    spec
+        Model options (margin prior, breakpoints); default :class:`MirrorGap()`.
+
+    Returns
+    -------
+    pymc.Model
+        Free variables (non-centred): ``s0, drift, sigma_s, z_s, a0, sigma_u, z_u, log1p_tau,
+        [beta], sigma_x, sigma_m`` plus reporter biases (``b_exp, b_imp`` in pair mode;
+        ``scale_exp, scale_imp, z_exp, z_imp, pair_noise_mu, pair_noise_spread, z_pair`` in panel
+        mode). Deterministics: ``s, u, tau, b_exp, b_imp``. Observed: ``obs_x, obs_m`` and
+        ``obs_panel`` in panel mode.
+    """
+    if spec is None:
+        from borderflows.mirror.spec import MirrorGap
+
+        spec = MirrorGap()
+    n_years = data.n_years
+    design, kept = breakpoint_design(data.years, spec.breakpoints)
+    coords: dict[str, object] = {
+        "year": data.years.tolist(),
+        "step": data.years[1:].tolist(),
+        "exporter": list(data.exporters),
+        "importer": list(data.importers),
+    }
+    if kept:
+        coords["breakpoint"] = list(kept)
+    if data.has_panel:
+        coords["pair"] = list(data.pairs)
+    with pm.Model(coords=coords) as model:
+        x_idx = pm.Data("x_idx", data.x_idx)
+        log_x = pm.Data("log_x", data.log_x)
+        m_idx = pm.Data("m_idx", data.m_idx)
+        log_m = pm.Data("log_m", data.log_m)
+
+        # Underreporting share: non-centred random walk on the logit scale, plus breakpoints.
+        a0 = pm.Normal("a0", priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
+        sigma_u = pm.HalfNormal("sigma_u", priors.SHARE_STEP_SCALE)
+        z_u = pm.Normal("z_u", 0.0, 1.0, dims="step")
+        logit_u = a0 + pt.concatenate([pt.zeros(1), pt.cumsum(sigma_u * z_u)])
+        if kept:
+            beta = pm.Normal("beta", 0.0, priors.BREAK_SCALE, dims="breakpoint")
+            logit_u = logit_u + pt.dot(pt.as_tensor(design), beta)
+        pm.Deterministic("u", pm.math.invlogit(logit_u), dims="year")
+        log1m_u = -pt.softplus(logit_u)  # log(1 - u), stable for any logit
+
+        margin_centre = pm.Data("margin_centre", np.float64(spec.margin.log_centre))
+        margin_sd = pm.Data("margin_sd", np.float64(spec.margin.sd))
+        log1p_tau = pm.Normal("log1p_tau", margin_centre, margin_sd)
+        pm.Deterministic("tau", pt.expm1(log1p_tau))
+
+        if data.has_panel:
+            b_exp, b_imp = _panel_terms(data, log1p_tau)
+        else:
+            b_exp = pm.Normal("b_exp", 0.0, priors.REPORTER_BIAS_SCALE, dims="exporter")
+            b_imp = pm.Normal("b_imp", 0.0, priors.REPORTER_BIAS_SCALE, dims="importer")
+
+        # The exporter's reported log level l_t = log X_t where reported; a centred random walk with
+        # drift links the years and fills those without X. Reporting noise of both sides enters
+        # the log mirror ratio log(M/X) through one scale sigma_d (the split between the two
+        # reporters' noise is not identified by one pair and broke the sampler when modelled).
+        drift = pm.Normal("drift", priors.DRIFT_MEAN, priors.DRIFT_SD)
+        sigma_s = pm.HalfNormal("sigma_s", priors.LEVEL_STEP_SCALE)
+        level = pt.zeros(n_years)
+        level = pt.set_subtensor(level[x_idx], log_x)
+        if len(data.x_missing):
+            l_missing = pm.Normal("l_missing", priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD, shape=len(data.x_missing))
+            level = pt.set_subtensor(level[pt.as_tensor(data.x_missing)], l_missing)
+        pm.Deterministic("level", level, dims="year")
+        pm.Potential("level_walk", _walk_logp(level, drift, sigma_s))
+        sigma_d = pm.HalfNormal("sigma_d", priors.REPORT_NOISE_SCALE)
+        gap_m = log1p_tau + log1m_u + b_imp[0] - b_exp[0]  # expected log(M / X) by year
+        pm.Normal("obs", mu=level[m_idx] + gap_m[m_idx], sigma=sigma_d, observed=log_m)
+
+        if data.evidence is not None and data.evidence.n:
+            _evidence_potential(data, level, level + gap_m)
+    return model
+
+
+def _walk_logp(level: pt.TensorVariable, drift: pt.TensorVariable, sigma: pt.TensorVariable) -> pt.TensorVariable:
+    """Log density of yearly steps of ``level`` under Normal(drift, sigma)."""
+    steps = level[1:] - level[:-1]
+    return pt.sum(pm.logp(pm.Normal.dist(drift, sigma), steps))
+
+
+def _panel_terms(data: MirrorData, log1p_tau: pt.TensorVariable) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    """Hierarchical reporter biases and the panel likelihood; returns the bias vectors."""
+    panel_exp = pm.Data("panel_exp", data.panel_exp)
+    panel_imp = pm.Data("panel_imp", data.panel_imp)
+    panel_pair = pm.Data("panel_pair", data.panel_pair)
+    panel_log_ratio = pm.Data("panel_log_ratio", data.panel_log_ratio)
+    b_exp = pm.Normal("b_exp", 0.0, priors.REPORTER_BIAS_SCALE, dims="exporter")
+    b_imp = pm.Normal("b_imp", 0.0, priors.REPORTER_BIAS_SCALE, dims="importer")
+    sigma_pair = pm.HalfNormal("sigma_pair", priors.PAIR_NOISE_SCALE, dims="pair")
+    pm.StudentT(
+        "obs_panel",
+        nu=priors.PANEL_NU,
+        mu=log1p_tau + b_imp[panel_imp] - b_exp[panel_exp],
+        sigma=sigma_pair[panel_pair],
+        observed=panel_log_ratio,
+    )
+    return b_exp, b_imp
+
+
+def measure_values(measure: str, mu_x: pt.TensorVariable, mu_m: pt.TensorVariable) -> pt.TensorVariable:
+    """The quantity an evidence statement measures, from expected log reports ``mu_x`` and ``mu_m``."""
+    if measure == "gap_usd_m":
+        return pt.exp(mu_x) - pt.exp(mu_m)
+    if measure == "gap_share_of_exports":
+        return 1.0 - pt.exp(mu_m - mu_x)
+    if measure == "gap_share_of_imports":
+        return pt.exp(mu_x - mu_m) - 1.0
+    if measure == "ratio_exports_to_imports":
+        return pt.exp(mu_x - mu_m)
+    raise ValueError(f"unknown evidence measure {measure!r}")
+
+
+def _evidence_potential(data: MirrorData, mu_x: pt.TensorVariable, mu_m: pt.TensorVariable) -> None:
+    """Evidence statements on expected reported values; ``mu_x`` is the exporter's reported log level."""
+    evidence = data.evidence
+    assert evidence is not None
+    values = pm.Data("evidence_value", evidence.value)
+    terms = []
+    for k in range(evidence.n):
+        years = evidence.year_idx[evidence.statement == k]
+        quantity = measure_values(evidence.measure[k], mu_x[years], mu_m[years])
+        target = values[k]
+        scale = priors.EVIDENCE_REL_SD[evidence.relation[k]] * pt.abs(target)
+        z = (quantity - target) / scale
+        if evidence.relation[k] in ("eq", "approx"):
+            loglik = -0.5 * z**2 - pt.log(scale) - 0.5 * np.log(2 * np.pi)
+        elif evidence.relation[k] == "gt":
+            loglik = _log_normal_cdf(z)
+        else:
+            loglik = _log_normal_cdf(-z)
+        terms.append(pm.math.logsumexp(loglik) - np.log(len(years)))
+    pm.Potential("evidence", pt.sum(pt.stack(terms)))
+
+
+def _log_normal_cdf(z: pt.TensorVariable) -> pt.TensorVariable:
+    """log Phi(z), numerically stable in both tails (PyMC's normal log-CDF)."""
+    return pm.logcdf(pm.Normal.dist(0.0, 1.0), z)
