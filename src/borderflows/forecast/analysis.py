@@ -30,17 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from borderflows import data as bfdata
 from borderflows.config import DEFAULT_KIND
 from borderflows.data.yearly import YearlySeries
+from borderflows.forecast.bayes.coherent import coherent_total
 from borderflows.forecast.bayes.models import MODEL_ID, BayesianFit, DampedTrend
+from borderflows.forecast.bayes.pooled import POOLED_MODEL_ID, PooledCounts, PooledFit, pooled_parameters
 from borderflows.forecast.bayes.priors import default_priors
 from borderflows.forecast.results import Forecast
 from borderflows.plotting.forecast import fan_chart
@@ -62,6 +61,7 @@ class ForecastOptions:
     break_year: str | int = "auto"
     components: tuple[str, ...] = ()
     total_name: str = ""
+    pool_components: bool = True
 
     @classmethod
     def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
@@ -76,6 +76,7 @@ class ForecastOptions:
             break_year=raw.get("break_year", "auto"),
             components=tuple(raw.get("components", ())),
             total_name=str(raw.get("total_name", "")),
+            pool_components=bool(raw.get("pool_components", True)),
         )
 
 
@@ -147,13 +148,13 @@ def _write_table(frame: pd.DataFrame, out_dir: Path, stem: str) -> Path:
 
 
 def _fan(forecast: Forecast, out_dir: Path, stem: str, probs: tuple[float, ...], kind: str, title: str) -> Path:
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))  # no pyplot: no global backend state, safe in headless runs
+    ax = fig.subplots()
     fan_chart(forecast, probs=tuple(sorted({min(probs), max(probs)})), kind=kind, ax=ax)
     ax.set_title(title, fontsize=9)
     path = out_dir / f"{stem}.png"
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -180,12 +181,20 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     rng_seeds = np.random.default_rng(spec.random_seed).integers(2**31 - 1, size=len(_all_names(options)))
     forecasts: dict[str, Forecast] = {}
     fits: dict[str, BayesianFit] = {}
-    for name, seed in zip(_all_names(options), rng_seeds, strict=True):
+    pooled = options.pool_components and len(options.components) > 1
+    individually = [n for n in _all_names(options) if not (pooled and n in options.components)]
+    for name, seed in zip(individually, rng_seeds, strict=False):
         series = bfdata.series(name)
         spec_model = DampedTrend(break_year=break_year_for(series, options.break_year))
         fits[name] = spec_model.fit(series, random_seed=int(seed), preset=chosen)
         forecasts[name] = fits[name].forecast(options.horizon)
 
+    pooled_fit: PooledFit | None = None
+    if pooled:
+        parts = [bfdata.series(c) for c in options.components]
+        breaks = {s.name: y for s in parts if (y := break_year_for(s, options.break_year)) is not None}
+        pooled_fit = PooledCounts(break_years=breaks).fit(parts, random_seed=int(rng_seeds[-1]), preset=chosen)
+        forecasts.update({f.series.name: f for f in pooled_fit.forecast(options.horizon)})
     if options.components:
         forecasts[options.total_name] = coherent_total(
             [forecasts[c] for c in options.components], options.total_name or "total of components"
@@ -198,12 +207,16 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
             "forecast",
         ),
         "parameters": _write_table(
-            pd.concat([_parameters(n, f, options.probs, options.kind) for n, f in fits.items()], ignore_index=True),
+            pd.concat(
+                [_parameters(n, f, options.probs, options.kind) for n, f in fits.items()]
+                + ([pooled_parameters(pooled_fit, options.probs, options.kind)] if pooled_fit else []),
+                ignore_index=True,
+            ),
             out,
             "parameters",
         ),
     }
-    titles = {name: _title(name) for name in fits} | (
+    titles = {name: _title(name) for name in forecasts if name != options.total_name} | (
         {options.total_name: f"Sum of {len(options.components)} components"} if options.components else {}
     )
     figures = {
@@ -219,8 +232,12 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
                 f"{row['estimate']:.2f} ({describe(head_prob, options.kind)} {row['lower']:.2f} to {row['upper']:.2f})",
             )
     reasons = tuple(f"{n}: {f.diagnostics.verdict}" for n, f in fits.items() if not f.citable)
-    citable = not reasons
     diagnostics = {name: fit.diagnostics.to_dict() for name, fit in fits.items()}
+    if pooled_fit is not None:
+        diagnostics["pooled components"] = pooled_fit.diagnostics.to_dict()
+        if not pooled_fit.citable:
+            reasons += (f"pooled components: {pooled_fit.diagnostics.verdict}",)
+    citable = not reasons
     (out / DIAGNOSTICS_FILE).write_text(json.dumps(diagnostics, indent=2) + "\n")
     extra: dict[str, Any] = {
         "series": _all_names(options),
@@ -228,8 +245,10 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
         "priors": default_priors().to_dict(),
         "likelihoods": {name: fit.likelihood for name, fit in fits.items()},
         "break_years": {name: fit.spec.break_year for name, fit in fits.items()},
-        "seeds": {name: fit.random_seed for name, fit in fits.items()},
-        "source": "; ".join(sorted({bfdata.series(n).source for n in fits})),
+        "seeds": {name: fit.random_seed for name, fit in fits.items()}
+        | ({"pooled components": pooled_fit.random_seed} if pooled_fit else {}),
+        "pooled": {"components": list(options.components), "model_id": POOLED_MODEL_ID} if pooled_fit else {},
+        "source": "; ".join(sorted({bfdata.series(n).source for n in _all_names(options)})),
     }
     Manifest(
         model_id=MODEL_ID,
@@ -249,41 +268,3 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     )
     output.write_headline(out)
     return output
-
-
-def coherent_total(components: list[Forecast], name: str) -> Forecast:
-    """The total as the draw-by-draw sum of its components' forecasts (coherent by construction).
-
-    Raises
-    ------
-    ValueError
-        If the components' forecast years or numbers of draws differ.
-    """
-    first = components[0]
-    for other in components[1:]:
-        if not np.array_equal(other.years, first.years) or other.draws.shape != first.draws.shape:
-            raise ValueError("components must share forecast years and the number of draws")
-    history_years = np.unique(np.concatenate([c.series.years for c in components]))
-    history = np.zeros(history_years.size)
-    for c in components:
-        history[np.searchsorted(history_years, c.series.years)] += c.series.values
-    series = YearlySeries(
-        name=name,
-        years=history_years.astype(np.int64),
-        values=history,
-        unit=first.series.unit,
-        kind=first.series.kind,
-        concept=f"sum of {', '.join(c.series.name for c in components)}",
-        source="sum of component series",
-    )
-    diagnostics = [c.diagnostics for c in components]
-    worst = next((d for d in diagnostics if d is not None and not d.ok), diagnostics[0])
-    return Forecast(
-        series=series,
-        model=f"sum of {first.model}",
-        years=first.years,
-        draws=np.sum([c.draws for c in components], axis=0),
-        random_seed=first.random_seed,
-        diagnostics=worst,
-        notes=(f"draw-by-draw sum of {len(components)} component forecasts",),
-    )

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from borderflows.data.yearly import YearlySeries
-from borderflows.forecast.analysis import ForecastOptions, break_year_for, coherent_total, headline, input_hash
+from borderflows.forecast.analysis import ForecastOptions, break_year_for, headline, input_hash
+from borderflows.forecast.bayes.coherent import coherent_total
 from borderflows.forecast.results import Forecast
 from borderflows.results.analysis import load_spec
 
