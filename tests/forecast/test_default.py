@@ -9,12 +9,16 @@ from hypothesis import strategies as st
 
 from borderflows.data.yearly import yearly_series
 from borderflows.forecast.calibration import (
+    TREND_EDGES,
     Calibration,
     ErrorQuantiles,
     default_calibration,
+    group_key,
     learn,
     predictive_quantiles,
     standardised_errors,
+    trend_group,
+    trend_strength,
 )
 from borderflows.forecast.default import Default
 
@@ -123,11 +127,13 @@ def test_shipped_calibration_has_provenance() -> None:
     calibration = default_calibration()
     assert "training segments only" in calibration.provenance["corpus"]
     assert "median" in calibration.forecaster
-    for name in ("level", "log"):
-        q = calibration[name]
-        assert q.max_horizon == 6
-        assert (np.diff(q.quantiles, axis=1) >= 0).all()  # quantiles increase with probability
-        assert min(q.n_errors) > 500
+    assert calibration.trend_edges == TREND_EDGES
+    for scale in ("level", "log"):
+        for group in range(len(TREND_EDGES) + 1):
+            q = calibration[group_key(scale, group)]
+            assert q.max_horizon == 6
+            assert (np.diff(q.quantiles, axis=1) >= 0).all()  # quantiles increase with probability
+            assert min(q.n_errors) > 100  # h = 6 has one training window per series: ~160 per group
 
 
 def test_learn_round_trip(tmp_path, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
@@ -137,12 +143,21 @@ def test_learn_round_trip(tmp_path, rng: np.random.Generator) -> None:  # type: 
     # within the Monte Carlo error of a 4000-draw quantile (~0.1 at that tail).
     np.testing.assert_allclose(quantiles.ppf([0.5], 2), [0.0], atol=1e-9)
     assert quantiles.ppf([0.975], 3)[0] == pytest.approx(3 * 2.776, abs=0.5)
-    calibration = Calibration("test", {"level": quantiles}, {"corpus": "synthetic"})
+    calibration = Calibration("test", {"level/0": quantiles}, {"corpus": "synthetic"})
     path = tmp_path / "c.json"
     calibration.to_json(path)
     again = Calibration.from_json(path)
-    np.testing.assert_allclose(again["level"].quantiles, quantiles.quantiles, atol=1e-6)
+    np.testing.assert_allclose(again.for_history("level", [1.0, 2.0]).quantiles, quantiles.quantiles, atol=1e-6)
     assert again.provenance == {"corpus": "synthetic"}
+
+
+def test_trend_strength_and_groups() -> None:
+    assert trend_strength([1.0, 2.0, 4.0, 7.0]) == pytest.approx(1.0)  # monotone
+    assert trend_strength([1.0, 3.0, 1.0, 3.0, 1.0]) == pytest.approx(0.0)  # diffs +2 -2 +2 -2
+    assert trend_strength([1.0, 3.0, 2.0]) == pytest.approx(1 / 3)  # |mean(2, -1)| / mean(2, 1) = 0.5 / 1.5
+    assert trend_group([1.0, 3.0, 2.0], (0.3, 0.6, 0.9)) == 1
+    assert trend_group([1.0, 2.0, 4.0], (0.3, 0.6, 0.9)) == 3
+    assert trend_group([1.0, 2.0, 4.0], ()) == 0
 
 
 def test_standardised_errors_invert_predictive_quantiles() -> None:

@@ -22,7 +22,15 @@ import pandas as pd
 
 from borderflows.data.yearly import YearlySeries
 from borderflows.forecast.backtest import DEFAULT_PROBS, head, score_forecast
-from borderflows.forecast.calibration import Calibration, ErrorScale, learn, standardised_errors
+from borderflows.forecast.calibration import (
+    TREND_EDGES,
+    Calibration,
+    ErrorScale,
+    group_key,
+    learn,
+    standardised_errors,
+    trend_group,
+)
 from borderflows.forecast.default import Default
 from borderflows.forecast.registry import Forecaster
 
@@ -104,7 +112,8 @@ Windows = Literal["training", "end", "both"]
 """Which forecast origins supply calibration errors: rolling origins inside the training segment
 (``"training"``), the end of the training segment scored on the held-out test segment (``"end"``), or both."""
 
-ErrorTable = dict[ErrorScale, list[list[float]]]
+ErrorTable = dict[str, list[list[float]]]
+"""Errors per ``"<scale>/<group>"`` key (see :func:`~borderflows.forecast.calibration.group_key`), per horizon."""
 
 
 def case_errors(
@@ -115,6 +124,7 @@ def case_errors(
     horizon: int = 6,
     n_origins: int = 6,
     min_train: int = 8,
+    edges: tuple[float, ...] = TREND_EDGES,
 ) -> ErrorTable:
     """Standardised errors of the default point forecast for one corpus series.
 
@@ -133,31 +143,45 @@ def case_errors(
             jobs.append((head(case.train, n_train), values[n_train : n_train + horizon]))
     if windows in ("end", "both"):
         jobs.append((case.train, case.test[:horizon]))
-    errors: ErrorTable = {scale: [[] for _ in range(horizon)] for scale in ("log", "level")}
+    errors: ErrorTable = {
+        group_key(scale, g): [[] for _ in range(horizon)] for scale in ("log", "level") for g in range(len(edges) + 1)
+    }
     for history, actual in jobs:
         point = model.fit(history).point(horizon)
+        group = trend_group(history.values, edges)
         for scale in ("log", "level"):
             if scale == "log" and (np.any(history.values <= 0) or np.any(actual <= 0)):
                 continue
             z = standardised_errors(history.values, point, actual, scale)
             for h, value in enumerate(z):
-                errors[scale][h].append(float(value))
+                errors[group_key(scale, group)][h].append(float(value))
     return errors
 
 
-def _pool(tables: Sequence[ErrorTable]) -> dict[ErrorScale, list[npt.NDArray[np.float64]]]:
-    scales: tuple[ErrorScale, ...] = ("log", "level")
-    horizon = len(tables[0]["level"])
+MIN_GROUP_ERRORS = 50
+"""A trend group with fewer errors than this at some horizon borrows the errors of all groups there."""
+
+
+def _pool(tables: Sequence[ErrorTable]) -> dict[str, list[npt.NDArray[np.float64]]]:
+    pooled = {
+        key: [np.asarray([e for table in tables for e in table[key][h]]) for h in range(len(per_h))]
+        for key, per_h in tables[0].items()
+    }
+    horizon = len(next(iter(pooled.values())))
+    everything = {
+        scale: [np.concatenate([v[h] for k, v in pooled.items() if k.startswith(f"{scale}/")]) for h in range(horizon)]
+        for scale in {key.split("/")[0] for key in pooled}
+    }
     return {
-        scale: [np.asarray([e for table in tables for e in table[scale][h]]) for h in range(horizon)]
-        for scale in scales
+        key: [e if e.size >= MIN_GROUP_ERRORS else everything[key.split("/")[0]][h] for h, e in enumerate(per_h)]
+        for key, per_h in pooled.items()
     }
 
 
 def _calibration(
     tables: Sequence[ErrorTable], model: Default, windows: Windows, n_series: int, provenance: dict[str, Any]
 ) -> Calibration:
-    scales = {scale: learn(per_h, scale) for scale, per_h in _pool(tables).items()}
+    scales = {key: learn(per_h, _scale_of(key)) for key, per_h in _pool(tables).items()}
     description = f"{model.combine} of {', '.join(model.members)} (statsforecast), non-seasonal; centred errors"
     info = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -165,7 +189,11 @@ def _calibration(
         "windows": windows,
         **provenance,
     }
-    return Calibration(description, {str(k): v for k, v in scales.items()}, info)
+    return Calibration(description, scales, info, TREND_EDGES)
+
+
+def _scale_of(key: str) -> ErrorScale:
+    return "log" if key.startswith("log/") else "level"
 
 
 def learn_calibration(

@@ -102,7 +102,7 @@ class DefaultResults:
         """Calibrated predictive draws for ``horizon`` years (stratified quantiles, one per draw)."""
         years = future_years(self.series, horizon)
         calibration = self.spec.calibration or default_calibration()
-        quantiles = calibration[self.scale]
+        quantiles = calibration.for_history(self.scale, self.prepared.values)
         probabilities = stratified_probabilities(self.spec.n_draws)
         draws = predictive_quantiles(self.prepared.values, self.point(horizon), quantiles, probabilities)
         if self.series.kind in ("count", "positive"):
