@@ -9,6 +9,7 @@ Built-in models register themselves when this module is first used; the Bayesian
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -41,6 +42,8 @@ class Forecaster(Protocol):
 
 
 ForecasterFactory = Callable[[], Forecaster]
+
+logger = logging.getLogger(__name__)
 
 _REGISTRY: dict[str, ForecasterFactory] = {}
 _BUILTINS_LOADED = False
@@ -92,6 +95,8 @@ def _load_builtins() -> None:
         except ModuleNotFoundError as error:
             if error.name != module:  # the package exists but one of its imports is missing: surface it
                 raise
+        except Exception:  # a broken optional package must not take the classical models down with it
+            logger.exception("could not load the forecasters in %s; they are not registered", module)
 
 
 def get(name: str) -> Forecaster:
