@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderflows.forecast.backtest import SCORE_COLUMNS, backtest, score_forecast, summarize
+from borderflows.forecast.backtest import SCORE_COLUMNS, backtest, compare, score_forecast, summarize
 from borderflows.forecast.baselines import StatsForecastBaseline
+from borderflows.forecast.default import Default
 
 from .conftest import make_series
 
@@ -75,3 +76,18 @@ def test_backtest_records_failures() -> None:
     assert failed.isdisjoint(result.scores["origin"])
     assert failed | set(result.scores["origin"]) == {2003, 2004, 2005, 2006}
     assert result.failures["error"].str.contains("tiny datasets").all()
+
+
+def test_compare_models_on_the_same_origins(growing) -> None:  # type: ignore[no-untyped-def]
+    result = compare([StatsForecastBaseline("Naive"), Default()], growing, horizon=2, n_origins=3)
+    table = result.table
+    assert sorted(table["model"].unique()) == ["Default", "Naive"]
+    assert len(table) == 4  # two models x two probabilities
+    origins = result.scores.groupby("model")["origin"].unique().apply(sorted)
+    assert origins["Naive"] == origins["Default"]
+
+
+def test_backtest_with_no_origin_is_empty_not_an_error() -> None:
+    result = backtest(StatsForecastBaseline("Naive"), make_series(np.array([1.0, 2.0, 3.0, 4.0])), min_train=8)
+    assert result.scores.empty
+    assert result.table.empty

@@ -253,3 +253,28 @@ def backtest(
             frames.append(score_forecast(forecast, actual, probs=probs, kind=kind))
     scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(SCORE_COLUMNS))
     return Backtest(scores, pd.DataFrame(failures, columns=["series", "model", "origin", "error"]), horizon)
+
+
+def compare(
+    models: Sequence[Forecaster],
+    series: YearlySeries | Iterable[YearlySeries],
+    **options: object,
+) -> Backtest:
+    """Backtest several models on the same series and origins; ``table`` then has one row per model and prob.
+
+    Parameters
+    ----------
+    models
+        Forecasters to compare (e.g. ``[get("Default"), get("DampedTrend")]``).
+    series
+        One series or several.
+    **options
+        Passed to :func:`backtest` (``horizon``, ``n_origins``, ``min_train``, ``probs``, ``kind``, ``random_seed``).
+    """
+    collection = [series] if isinstance(series, YearlySeries) else list(series)
+    runs = [backtest(model, collection, **options) for model in models]  # type: ignore[arg-type]
+    return Backtest(
+        pd.concat([run.scores for run in runs], ignore_index=True),
+        pd.concat([run.failures for run in runs], ignore_index=True),
+        max(run.horizon for run in runs),
+    )
