@@ -80,3 +80,16 @@ def test_unknown_series_and_model(user_csv: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["forecast", str(user_csv), "--model", "Oracle", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "unknown model 'Oracle'" in result.output
+
+
+def test_forecast_bundled_series(tmp_path: Path) -> None:
+    from borderflows import data
+
+    names = set(data.list_series()["name"])
+    name = "migration.table3_3.registered_total"  # ends with the partial 2014 row
+    if name not in names:
+        pytest.skip(f"{name} is not bundled in this build")
+    result = runner.invoke(app, ["forecast", name, "--horizon", "2", "--out", str(tmp_path), "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "annualised" in result.output
+    assert (tmp_path / f"{name}_Default.png").is_file()
