@@ -62,9 +62,9 @@ def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def recovery(n_sims: int, preset: str) -> pd.DataFrame:
+def recovery(n_sims: int, preset: str, likelihoods: list[str]) -> pd.DataFrame:
     frames = []
-    for likelihood in ("lognormal", "negbin", "signed"):
+    for likelihood in likelihoods:
         start = time.perf_counter()
         result = coverage_study(likelihood, n_sims, n=20, horizon=3, random_seed=2024, preset=preset)  # type: ignore[arg-type]
         table = result.pooled_coverage.assign(likelihood=likelihood, seconds=time.perf_counter() - start)
@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--m3", type=int, default=0, help="number of M3 yearly series")
     parser.add_argument("--bundled", action="store_true", help="backtest the bundled migration/FDI series")
     parser.add_argument("--preset", default="fast")
+    parser.add_argument("--likelihoods", default="lognormal,negbin,signed", help="comma-separated, for --recovery")
     parser.add_argument("--out", default="benchmarks/_out/bayes_forecast")
     args = parser.parse_args()
     out = Path(args.out)
@@ -111,7 +112,7 @@ def main() -> None:
     pd.set_option("display.width", 200)
     print(f"load before: {load()}  (cpus: {os.cpu_count()})")
     if args.recovery:
-        table = recovery(args.recovery, args.preset)
+        table = recovery(args.recovery, args.preset, args.likelihoods.split(","))
         table.to_csv(out / "recovery.csv", index=False)
         print(table[["likelihood", "variable", "n_sims", "coverage", "mcse", "band_lower", "passes", "seconds"]])
     if args.m3:

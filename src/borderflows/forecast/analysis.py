@@ -15,6 +15,8 @@
     probs = [0.8, 0.9, 0.95]
     kind = "eti"
     break_year = "auto"          # first year flagged "definition_break", or an integer, or "none"
+    likelihood = "auto"          # or "lognormal" / "negbin" / "signed" for every individually fitted series
+    pool_components = true       # components share hyperpriors (PooledCounts, negative binomial)
     components = []              # optional: series whose forecast draws are summed ...
     total_name = ""              # ... into this coherent total (a name for the summed series)
 
@@ -62,6 +64,7 @@ class ForecastOptions:
     components: tuple[str, ...] = ()
     total_name: str = ""
     pool_components: bool = True
+    likelihood: str = "auto"
 
     @classmethod
     def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
@@ -77,6 +80,7 @@ class ForecastOptions:
             components=tuple(raw.get("components", ())),
             total_name=str(raw.get("total_name", "")),
             pool_components=bool(raw.get("pool_components", True)),
+            likelihood=str(raw.get("likelihood", "auto")),
         )
 
 
@@ -185,7 +189,10 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     individually = [n for n in _all_names(options) if not (pooled and n in options.components)]
     for name, seed in zip(individually, rng_seeds, strict=False):
         series = bfdata.series(name)
-        spec_model = DampedTrend(break_year=break_year_for(series, options.break_year))
+        spec_model = DampedTrend(
+            likelihood=options.likelihood,  # type: ignore[arg-type]
+            break_year=break_year_for(series, options.break_year),
+        )
         fits[name] = spec_model.fit(series, random_seed=int(seed), preset=chosen)
         forecasts[name] = fits[name].forecast(options.horizon)
 
