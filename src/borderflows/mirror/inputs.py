@@ -296,6 +296,10 @@ def pair_arrays(
 
 
 PANEL_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd_m")
+MIN_PAIR_YEARS = 10
+"""A panel pair enters only with at least this many years of both reports (its noise scale is learned)."""
+MIN_PAIR_USD_M = 10.0
+"""...and a median smaller-side value of at least $10m: tiny flows are dominated by rounding and timing."""
 
 
 def panel_ratios(
@@ -305,6 +309,9 @@ def panel_ratios(
     years: tuple[int, int] | None = None,
 ) -> tuple[pd.DataFrame, list[Exclusion]]:
     """Pair-year log mirror ratios log(M_cif / X_fob) from a DOTS panel, leaving out the target pair.
+
+    Kept: pairs in which the target exporter or importer is one side (their other partners), with
+    at least :data:`MIN_PAIR_YEARS` years of both reports and a median flow of :data:`MIN_PAIR_USD_M`.
 
     Parameters
     ----------
@@ -351,6 +358,11 @@ def panel_ratios(
         suffixes=("_x", "_m"),
     )
     merged = merged[(merged["value_usd_m_x"] > 0) & (merged["value_usd_m_m"] > 0)]
+    touches = {exporter, importer}
+    merged = merged[merged["exporter"].isin(touches) | merged["importer"].isin(touches)]
+    size = merged[["value_usd_m_x", "value_usd_m_m"]].min(axis=1).groupby([merged["exporter"], merged["importer"]])
+    keep = (size.transform("count") >= MIN_PAIR_YEARS) & (size.transform("median") >= MIN_PAIR_USD_M)
+    merged = merged[keep].copy()
     merged["log_ratio"] = np.log(merged["value_usd_m_m"]) - np.log(merged["value_usd_m_x"])
     merged = merged.sort_values(["exporter", "importer", "year"]).reset_index(drop=True)
     return merged[["exporter", "importer", "year", "log_ratio"]], excluded

@@ -1,27 +1,29 @@
 """The mirror-gap model as a PyMC graph.
 
-For the target pair (exporter e, importer i), year t, on the log scale::
+For the target pair (exporter e, importer i), year t, on the log scale (``l_t = log X_t``, the
+exporter's report, observed where reported)::
 
-    s_t        = s_0 + sum_{k<=t} (drift + sigma_s z_k)                   true shipments (FOB), non-centred RW
-    logit u_t  = a_0 + sum_{k<=t} sigma_u w_k + sum_b beta_b 1[t >= b]   underreporting share, non-centred RW
-    log X_t    ~ Normal(s_t + b_exp[e], sigma_x)
-    log M_t    ~ Normal(s_t + log(1 + tau) + log(1 - u_t) + b_imp[i], sigma_m)
+    l_t - l_{t-1}  ~ Normal(drift, sigma_s)                              exporter's level: random walk
+    logit u_t      = w_t + sum_b beta_b 1[t >= b],  w: Gaussian RW(sigma_u)  underreporting share
+    log M_t        ~ Normal(l_t + log(1 + tau) + log(1 - u_t) + b_imp[i] - b_exp[e], sigma_d)
 
-Panel mode adds, for every other pair p = (e', i') and year of the DOTS panel::
+True shipments are ``s_t = l_t - b_exp[e]``; the importer's expected record under full reporting is
+``s_t + log(1 + tau) + b_imp[i]``. Panel mode adds, for every other pair p = (e', i') touching e or i
+and every year of the DOTS panel::
 
     log(M/X)_{p,t} ~ StudentT(nu, log(1 + tau) + b_imp[i'] - b_exp[e'], sigma_p)
 
-with hierarchical reporter biases ``b = scale * z`` (mean zero: a reporter's usual behaviour relative
-to the average reporter) and pair noise ``log sigma_p ~ Normal(mu, spread)``. The panel pins down the
-usual mirror ratio of each reporter, so ``u_t`` is the target pair's excess over it. In pair mode
-the reporter biases have fixed-scale priors and the answer leans on them.
+with reporter biases ``b ~ Normal(0, REPORTER_BIAS_SCALE)`` shared by all pairs a reporter appears in
+(mean zero: a reporter's usual behaviour relative to the average reporter). The panel pins down each
+reporter's usual mirror ratio, so ``u_t`` is the target pair's excess over it. In pair mode the
+pair's two biases are informed by the prior only and the answer leans on it.
 
 Evidence statements add a potential: each statement's measured quantity (gap in USD m, a share, or
 a ratio of the expected *reported* values) has a normal likelihood (``eq``/``approx``) or a soft
 normal-CDF bound (``gt``/``lt``), mixed with equal weights over the statement's candidate years.
 
-All observed values live in ``pm.Data`` containers named as in :meth:`MirrorData.data_values`, so a
-compiled model can be re-used with new values of the same shape.
+All observed values live in ``pm.Data`` containers named as in :meth:`MirrorData.data_values`, plus
+``margin_centre``/``margin_sd``, so a compiled model can be re-used with new values of the same shape.
 """
 
 from __future__ import annotations
@@ -66,11 +68,10 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
     Returns
     -------
     pymc.Model
-        Free variables (non-centred): ``s0, drift, sigma_s, z_s, a0, sigma_u, z_u, log1p_tau,
-        [beta], sigma_x, sigma_m`` plus reporter biases (``b_exp, b_imp`` in pair mode;
-        ``scale_exp, scale_imp, z_exp, z_imp, pair_noise_mu, pair_noise_spread, z_pair`` in panel
-        mode). Deterministics: ``s, u, tau, b_exp, b_imp``. Observed: ``obs_x, obs_m`` and
-        ``obs_panel`` in panel mode.
+        Free variables: ``sigma_u, logit_u_walk, [beta], log1p_tau, b_exp, b_imp, drift, sigma_s,
+        [l_missing], sigma_d`` and ``sigma_pair`` in panel mode. Deterministics: ``u, tau, level``.
+        Observed: ``obs`` (importer's log reports) and ``obs_panel`` in panel mode; potentials
+        ``level_walk`` (the exporter's level random walk) and ``evidence``.
     """
     if spec is None:
         from borderflows.mirror.spec import MirrorGap
@@ -94,11 +95,19 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         m_idx = pm.Data("m_idx", data.m_idx)
         log_m = pm.Data("log_m", data.log_m)
 
-        # Underreporting share: non-centred random walk on the logit scale, plus breakpoints.
-        a0 = pm.Normal("a0", priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
-        sigma_u = pm.HalfNormal("sigma_u", priors.SHARE_STEP_SCALE)
-        z_u = pm.Normal("z_u", 0.0, 1.0, dims="step")
-        logit_u = a0 + pt.concatenate([pt.zeros(1), pt.cumsum(sigma_u * z_u)])
+        # Underreporting share: random walk on the logit scale, plus breakpoints.
+        sigma_u = pm.Gamma(
+            "sigma_u", alpha=priors.SHARE_STEP_SHAPE, beta=priors.SHARE_STEP_SHAPE / priors.SHARE_STEP_SCALE
+        )
+        # Centred random walk: the mirror ratios inform every year's share, and the non-centred
+        # form made a funnel between sigma_u and the innovations on China-Kazakhstan (measured).
+        logit_u = pm.GaussianRandomWalk(
+            "logit_u_walk",
+            sigma=sigma_u,
+            init_dist=pm.Normal.dist(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD),
+            steps=n_years - 1,
+            dims="year",
+        )
         if kept:
             beta = pm.Normal("beta", 0.0, priors.BREAK_SCALE, dims="breakpoint")
             logit_u = logit_u + pt.dot(pt.as_tensor(design), beta)
@@ -121,7 +130,9 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         # the log mirror ratio log(M/X) through one scale sigma_d (the split between the two
         # reporters' noise is not identified by one pair and broke the sampler when modelled).
         drift = pm.Normal("drift", priors.DRIFT_MEAN, priors.DRIFT_SD)
-        sigma_s = pm.HalfNormal("sigma_s", priors.LEVEL_STEP_SCALE)
+        sigma_s = pm.Gamma(
+            "sigma_s", alpha=priors.LEVEL_STEP_SHAPE, beta=priors.LEVEL_STEP_SHAPE / priors.LEVEL_STEP_SCALE
+        )
         level = pt.zeros(n_years)
         level = pt.set_subtensor(level[x_idx], log_x)
         if len(data.x_missing):
@@ -129,7 +140,9 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
             level = pt.set_subtensor(level[pt.as_tensor(data.x_missing)], l_missing)
         pm.Deterministic("level", level, dims="year")
         pm.Potential("level_walk", _walk_logp(level, drift, sigma_s))
-        sigma_d = pm.HalfNormal("sigma_d", priors.REPORT_NOISE_SCALE)
+        sigma_d = pm.Gamma(
+            "sigma_d", alpha=priors.REPORT_NOISE_SHAPE, beta=priors.REPORT_NOISE_SHAPE / priors.REPORT_NOISE_SCALE
+        )
         gap_m = log1p_tau + log1m_u + b_imp[0] - b_exp[0]  # expected log(M / X) by year
         pm.Normal("obs", mu=level[m_idx] + gap_m[m_idx], sigma=sigma_d, observed=log_m)
 

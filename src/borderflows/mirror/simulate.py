@@ -81,13 +81,13 @@ def draw_truth(
     exporters, importers, pairs = panel_layout(n_partners if panel else 0)
     s0 = rng.normal(priors.LEVEL_START_MEAN, 1.0)
     drift = rng.normal(priors.DRIFT_MEAN, priors.DRIFT_SD)
-    sigma_s = abs(rng.normal(0, priors.LEVEL_STEP_SCALE))
+    sigma_s = rng.gamma(priors.LEVEL_STEP_SHAPE, priors.LEVEL_STEP_SCALE / priors.LEVEL_STEP_SHAPE)
     level = s0 + np.concatenate([[0.0], np.cumsum(drift + sigma_s * rng.normal(size=n - 1))])
     design, kept = breakpoint_design(grid, breakpoints)
     beta = rng.normal(0, priors.BREAK_SCALE, size=len(kept))
-    a0 = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
-    sigma_u = abs(rng.normal(0, priors.SHARE_STEP_SCALE))
-    logit_u = a0 + np.concatenate([[0.0], np.cumsum(sigma_u * rng.normal(size=n - 1))]) + design @ beta
+    first = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
+    sigma_u = rng.gamma(priors.SHARE_STEP_SHAPE, priors.SHARE_STEP_SCALE / priors.SHARE_STEP_SHAPE)
+    logit_u = first + np.concatenate([[0.0], np.cumsum(sigma_u * rng.normal(size=n - 1))]) + design @ beta
     if panel:
         b_exp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=len(exporters))
         b_imp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=len(importers))
@@ -103,7 +103,7 @@ def draw_truth(
         tau=float(np.expm1(rng.normal(margin.log_centre, margin.sd))),
         b_exp=b_exp,
         b_imp=b_imp,
-        sigma_d=float(abs(rng.normal(0, priors.REPORT_NOISE_SCALE))),
+        sigma_d=float(rng.gamma(priors.REPORT_NOISE_SHAPE, priors.REPORT_NOISE_SCALE / priors.REPORT_NOISE_SHAPE)),
         pair_sigma=pair_sigma,
         beta=beta,
         breakpoints=kept,

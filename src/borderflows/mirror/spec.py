@@ -93,7 +93,7 @@ class MirrorGap:
             ``True`` loads :func:`borderflows.data.evidence` for the pair; a frame is used as given.
         """
         if self.mode == "panel" and panel is None:
-            panel = _load_panel()
+            panel = _load_panel(str(pair.exporter), str(pair.importer), self.panel_years)
         if self.mode == "pair":
             panel = None
         statements: pd.DataFrame | None
@@ -151,7 +151,7 @@ class MirrorGap:
         seed = resolve_seed(random_seed)
         run = get_preset(preset)
         model, idata = sample_mirror(data, self, run, seed, sampler=self.sampler)
-        gate_vars = ["drift", "sigma_s", "a0", "sigma_u", "log1p_tau", "sigma_d", "u", "b_exp", "b_imp"]
+        gate_vars = ["drift", "sigma_s", "sigma_u", "log1p_tau", "sigma_d", "u", "b_exp", "b_imp"]
         gate_vars += [name for name in ("beta", "l_missing", "sigma_pair") if name in idata["posterior"]]
         diagnostics = check_convergence(idata, var_names=gate_vars)
         if not data_hash:
@@ -177,13 +177,16 @@ def _pair_hash(pair: PairLike) -> str:
     return data_hash(pair.table.sort_values("year").reset_index(drop=True))
 
 
-def _load_panel() -> pd.DataFrame:
+def _load_panel(exporter: str, importer: str, years: tuple[int, int] | None) -> pd.DataFrame:
+    """DOTS rows reported by or about either country of the pair."""
     from borderflows import data as bfdata
 
     if not hasattr(bfdata, "dots_panel"):
         raise BorderflowsError("borderflows.data.dots_panel is not available; pass panel= or use mode='pair'")
-    panel: pd.DataFrame = bfdata.dots_panel()
-    return panel
+    both = [exporter, importer]
+    by_reporter = bfdata.dots_panel(reporters=both, years=years)
+    by_partner = bfdata.dots_panel(partners=both, years=years)
+    return pd.concat([by_reporter, by_partner], ignore_index=True).drop_duplicates()
 
 
 def _load_evidence(exporter: str, importer: str) -> pd.DataFrame | None:

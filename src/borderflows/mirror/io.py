@@ -1,0 +1,157 @@
+"""Save mirror-gap results to a folder and load them back, refusing a different model or version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from borderflows.diagnostics.gate import Diagnostics, GateThresholds
+from borderflows.exceptions import ResultsMismatchError
+from borderflows.mirror.inputs import EvidenceTerms, Exclusion, MirrorData
+from borderflows.mirror.priors import MarginPrior
+from borderflows.results.manifest import Manifest, load_manifest
+
+if TYPE_CHECKING:
+    from borderflows.mirror.results import MirrorGapResults
+
+GROUPS = ("posterior", "sample_stats")
+"""Saved groups, one NetCDF file each (``posterior.nc``, ``sample_stats.nc``)."""
+INPUTS_FILE = "inputs.json"
+MANIFEST_FILE = "manifest.json"
+
+
+def _inputs_to_json(data: MirrorData) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in MirrorData.__dataclass_fields__:
+        value = getattr(data, name)
+        if isinstance(value, np.ndarray):
+            listed = value.tolist()
+            if value.dtype.kind == "f":
+                listed = [None if np.isnan(v) else v for v in listed]
+            out[name] = {"dtype": str(value.dtype), "values": listed}
+        elif name == "excluded":
+            out[name] = [vars(e) for e in value]
+        elif name == "evidence":
+            out[name] = None if value is None else {k: _plain(getattr(value, k)) for k in vars(value)}
+        else:
+            out[name] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _inputs_from_json(raw: dict[str, Any]) -> MirrorData:
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, dict) and "dtype" in value:
+            kwargs[name] = np.asarray([np.nan if v is None else v for v in value["values"]], dtype=value["dtype"])
+        elif name == "excluded":
+            kwargs[name] = tuple(Exclusion(**e) for e in value)
+        elif name == "evidence":
+            kwargs[name] = (
+                None
+                if value is None
+                else EvidenceTerms(
+                    ids=tuple(value["ids"]),
+                    measure=tuple(value["measure"]),
+                    relation=tuple(value["relation"]),
+                    value=np.asarray(value["value"], dtype=float),
+                    statement=np.asarray(value["statement"], dtype=np.int64),
+                    year_idx=np.asarray(value["year_idx"], dtype=np.int64),
+                    skipped=tuple(value["skipped"]),
+                )
+            )
+        elif isinstance(value, list):
+            kwargs[name] = tuple(value)
+        else:
+            kwargs[name] = value
+    return MirrorData(**kwargs)
+
+
+def save(results: MirrorGapResults, path: Path) -> Path:
+    """Write ``posterior.nc``, ``sample_stats.nc``, ``inputs.json`` and ``manifest.json`` into the folder ``path``."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    # One NetCDF3 file per group through scipy: the locked environment has neither netCDF4 nor
+    # h5netcdf, which DataTree's grouped NetCDF4 files need.
+    for group in GROUPS:
+        dataset = results.idata[group].to_dataset().copy()
+        dataset.attrs = {}  # sampler attributes hold arrays of strings that NetCDF3 cannot store
+        for name in dataset.variables:
+            dataset[name].attrs = {}
+        dataset.to_netcdf(folder / f"{group}.nc", engine="scipy")
+    (folder / INPUTS_FILE).write_text(json.dumps(_inputs_to_json(results.data)) + "\n")
+    manifest = Manifest(
+        model_id=results.spec.model_id,
+        random_seed=results.random_seed,
+        data_hash=results.data_hash,
+        preset=results.preset,
+        citable=results.citable,
+        extra={**results.manifest_extra(), "diagnostics": results.diagnostics.to_dict()},
+    )
+    manifest.write(folder / MANIFEST_FILE)
+    return folder
+
+
+def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
+    """Load results written by :meth:`MirrorGapResults.save`.
+
+    Parameters
+    ----------
+    path
+        The folder given to ``save``.
+    model_id
+        The model the caller expects (e.g. ``MirrorGap(mode="pair").model_id``); default: the
+        current version of the saved mode.
+
+    Raises
+    ------
+    ResultsMismatchError
+        If the folder holds a different model, an older model version or another package version.
+    """
+    from borderflows.mirror.results import MirrorGapResults
+    from borderflows.mirror.spec import MirrorGap
+
+    folder = Path(path)
+    if not (folder / MANIFEST_FILE).is_file():
+        raise ResultsMismatchError(f"{folder} holds no {MANIFEST_FILE}; it was not written by MirrorGapResults.save")
+    manifest = load_manifest(folder / MANIFEST_FILE)
+    extra = manifest.extra
+    mode = str(extra.get("mode", "panel"))
+    if mode not in ("panel", "pair"):
+        raise ResultsMismatchError(f"saved result has unknown mode {mode!r}")
+    spec = MirrorGap(
+        mode=mode,  # type: ignore[arg-type]
+        margin=MarginPrior(centre=float(extra["margin_centre"]), sd=float(extra["margin_sd"])),
+        breakpoints=tuple(int(b) for b in extra.get("breakpoints", ())),
+    )
+    manifest.check_matches(model_id=model_id or spec.model_id)
+    tree = xr.DataTree()
+    for group in GROUPS:
+        with xr.open_dataset(folder / f"{group}.nc", engine="scipy") as dataset:
+            tree[group] = xr.DataTree(dataset.load())
+    data = _inputs_from_json(json.loads((folder / INPUTS_FILE).read_text()))
+    diag = dict(extra["diagnostics"])
+    thresholds = GateThresholds(**diag.pop("thresholds"))
+    diag.pop("verdict", None)
+    diag["ebfmi"] = tuple(diag["ebfmi"])
+    diag["reasons"] = tuple(diag["reasons"])
+    return MirrorGapResults(
+        spec=spec,
+        data=data,
+        idata=tree,
+        random_seed=manifest.random_seed,
+        preset=manifest.preset,
+        diagnostics=Diagnostics(**diag, thresholds=thresholds),
+        data_hash=manifest.data_hash,
+    )
