@@ -1,0 +1,117 @@
+"""Every notebook runs top to bottom in the fast preset and gives the same tables when re-run.
+
+The notebooks are jupytext percent scripts in ``notebooks/``; they are converted and executed in a
+fresh kernel with ``preset = "fast"`` injected after their ``parameters`` cell (papermill's
+convention, the same code path as ``borderflows notebooks``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import numpy as np
+import pandas as pd
+import pytest
+
+from borderflows.notebooks import PARAMETERS_TAG, execute_notebook, list_notebooks, notebook_tables
+from borderflows.report import repo_root
+
+NOTEBOOKS = list_notebooks(repo_root() / "notebooks")
+EXPECTED = ("01_data_tour", "02_unrecorded_trade", "03_migration_forecasts", "04_fdi_forecasts", "05_model_validation")
+MAX_LOGIC_LINES = 15
+"""STYLE.md rule 9: more than ~15 lines of logic in a cell belongs in src/."""
+
+REPRODUCED = "03_migration_forecasts"
+"""The notebook run twice to check that the same seed gives the same tables (cheap: no MCMC)."""
+
+INTERVAL_TOLERANCE = 0.2
+"""Allowed difference between two runs, as a fraction of the row's interval width (upper - lower).
+
+Where draws are random, a 90% interval's width is about 3.3 posterior sd; with the >= 400 effective
+draws the convergence gate demands, the Monte Carlo sd of a 5% or 95% quantile is about
+2.1 sd / sqrt(400) = 0.105 sd, so the difference of two independent runs has sd 0.15 sd = 0.045 width.
+0.2 width is ~4.4 Monte Carlo sd. Deterministic notebooks must agree to 1e-9 anyway.
+"""
+
+MC_DIAGNOSTIC_COLUMNS = re.compile(r"^(ess.*|.*_ess.*|r_?hat.*|max_rhat|min_ess.*|mcse.*|divergences|ebfmi.*|seconds)$")
+"""Columns that describe the sampler rather than the estimate (they change run to run by design)."""
+
+M3_YEARLY = repo_root().parent / "shared" / "bench" / "m3_yearly"
+"""The M3 yearly corpus, present in the development workspace (tests may read it; the package never does)."""
+
+_FIRST_RUNS: dict[str, dict[str, pd.DataFrame]] = {}
+
+
+def parameters_for(script: Path) -> dict[str, object]:
+    """The fast preset, plus the M3 folder for the validation notebook when the corpus is present."""
+    parameters: dict[str, object] = {"preset": "fast"}
+    if script.stem == "05_model_validation" and (M3_YEARLY / "series.csv").is_file():
+        parameters["m3_folder"] = str(M3_YEARLY)
+    return parameters
+
+
+def test_all_five_notebooks_exist() -> None:
+    assert [path.stem for path in NOTEBOOKS] == list(EXPECTED)
+
+
+@pytest.mark.parametrize("script", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_has_a_fast_parameters_cell_and_short_cells(script: Path) -> None:
+    notebook = jupytext.read(script)
+    tagged = [cell for cell in notebook.cells if PARAMETERS_TAG in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    assert re.search(r'^preset = "fast"', tagged[0].source, flags=re.MULTILINE)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        logic = [line for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
+        assert len(logic) <= MAX_LOGIC_LINES, f"cell with {len(logic)} lines:\n{cell.source}"
+
+
+@pytest.mark.parametrize("script", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_in_the_fast_preset(script: Path, tmp_path: Path) -> None:
+    tables = notebook_tables(execute_notebook(script, parameters_for(script), workdir=tmp_path, timeout=600))
+    assert tables, "the notebook shows no table (use borderflows.notebooks.show_table)"
+    _FIRST_RUNS[script.stem] = tables
+
+
+def assert_same_tables(first: dict[str, pd.DataFrame], second: dict[str, pd.DataFrame]) -> None:
+    """Equal names, columns and text; numbers within :data:`INTERVAL_TOLERANCE` of the interval width."""
+    assert first.keys() == second.keys()
+    for name, a in first.items():
+        b = second[name]
+        assert list(a.columns) == list(b.columns), name
+        assert a.shape == b.shape, name
+        width = (a["upper"] - a["lower"]).abs().to_numpy(float) if {"lower", "upper"} <= set(a.columns) else None
+        for column in a.columns:
+            if MC_DIAGNOSTIC_COLUMNS.match(str(column)):
+                continue
+            if pd.api.types.is_numeric_dtype(a[column]) and not pd.api.types.is_bool_dtype(a[column]):
+                x, y = a[column].to_numpy(float), b[column].to_numpy(float)
+                atol = INTERVAL_TOLERANCE * width if width is not None else 1e-9 * np.maximum(1, np.abs(x))
+                close = np.isclose(x, y, rtol=0, atol=np.nan_to_num(atol, nan=0.0) + 1e-12) | (
+                    np.isnan(x) & np.isnan(y)
+                )
+                assert close.all(), f"{name}.{column}: {x[~close]} vs {y[~close]}"
+            else:
+                assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), f"{name}.{column}"
+
+
+def test_same_seed_gives_the_same_tables(tmp_path: Path) -> None:
+    script = repo_root() / "notebooks" / f"{REPRODUCED}.py"
+    if REPRODUCED in _FIRST_RUNS:
+        first = _FIRST_RUNS[REPRODUCED]
+    else:  # run alone (e.g. -k): execute it twice here
+        first = notebook_tables(execute_notebook(script, {"preset": "fast"}, workdir=tmp_path, timeout=600))
+    second = notebook_tables(execute_notebook(script, {"preset": "fast"}, workdir=tmp_path, timeout=600))
+    assert_same_tables(first, second)
+
+
+def test_table_comparison_catches_a_shifted_estimate() -> None:
+    table = pd.DataFrame({"year": [2024], "estimate": [0.40], "lower": [0.35], "upper": [0.45], "kind": ["eti"]})
+    assert_same_tables({"t": table}, {"t": table.assign(estimate=0.405)})  # 0.05 width: Monte Carlo noise
+    with pytest.raises(AssertionError, match=r"t\.estimate"):
+        assert_same_tables({"t": table}, {"t": table.assign(estimate=0.43)})  # 0.3 width: a real change
+    with pytest.raises(AssertionError, match=r"t\.kind"):
+        assert_same_tables({"t": table}, {"t": table.assign(kind="hdi")})
