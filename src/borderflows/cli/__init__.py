@@ -39,6 +39,9 @@ def _register() -> None:
     app.command(name="forecast")(forecast_cmd.forecast)
     app.command(name="report")(report_cmd.report)
     app.command(name="notebooks")(report_cmd.notebooks)
+    from borderflows.cli import mirror_cmd  # mirror model engineer
+
+    app.command(name="mirror")(mirror_cmd.mirror)
 
 
 _register()

@@ -31,9 +31,14 @@ RELATIONS = ("eq", "approx", "gt", "lt")
 class PairLike(Protocol):
     """What the model needs from :class:`borderflows.data.MirrorPair` (contract in the data layer)."""
 
-    exporter: str
-    importer: str
-    table: pd.DataFrame
+    @property
+    def exporter(self) -> str: ...
+
+    @property
+    def importer(self) -> str: ...
+
+    @property
+    def table(self) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
