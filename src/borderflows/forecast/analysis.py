@@ -17,6 +17,7 @@
     break_year = "auto"          # first year flagged "definition_break", or an integer, or "none"
     likelihood = "auto"          # or "lognormal" / "negbin" / "signed" for every individually fitted series
     pool_components = true       # components share hyperpriors (PooledCounts, negative binomial)
+    target_accept = 0.99         # optional: override the preset's NUTS target acceptance
     components = []              # optional: series whose forecast draws are summed ...
     total_name = ""              # ... into this coherent total (a name for the summed series)
 
@@ -65,6 +66,7 @@ class ForecastOptions:
     total_name: str = ""
     pool_components: bool = True
     likelihood: str = "auto"
+    target_accept: float | None = None
 
     @classmethod
     def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
@@ -81,6 +83,7 @@ class ForecastOptions:
             total_name=str(raw.get("total_name", "")),
             pool_components=bool(raw.get("pool_components", True)),
             likelihood=str(raw.get("likelihood", "auto")),
+            target_accept=float(raw["target_accept"]) if "target_accept" in raw else None,
         )
 
 
@@ -193,7 +196,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
             likelihood=options.likelihood,  # type: ignore[arg-type]
             break_year=break_year_for(series, options.break_year),
         )
-        fits[name] = spec_model.fit(series, random_seed=int(seed), preset=chosen)
+        fits[name] = spec_model.fit(series, random_seed=int(seed), preset=chosen, target_accept=options.target_accept)
         forecasts[name] = fits[name].forecast(options.horizon)
 
     pooled_fit: PooledFit | None = None

@@ -15,7 +15,7 @@ reported with an interval by :meth:`BayesianFit.parameter_interval`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -82,6 +82,7 @@ class DampedTrend:
         random_seed: int | None = None,
         preset: str = "fast",
         keep: npt.NDArray[np.bool_] | None = None,
+        target_accept: float | None = None,
     ) -> BayesianFit:
         """Sample the posterior and run the convergence gate.
 
@@ -96,6 +97,8 @@ class DampedTrend:
         keep
             Optional mask of observations to condition on (False = held out); used by
             leave-future-out refits.
+        target_accept
+            Override the preset's NUTS target acceptance (e.g. 0.99 after divergences).
 
         Returns
         -------
@@ -105,7 +108,10 @@ class DampedTrend:
         seed = resolve_seed(random_seed)
         priors = self.priors or default_priors()
         layout = prepare(series, self.resolved_likelihood(series), self.break_year, keep=keep)
-        trace = engine.sample(layout.structure, priors, layout.data, get_preset(preset), seed)
+        sampler = get_preset(preset)
+        if target_accept is not None:
+            sampler = replace(sampler, target_accept=target_accept)
+        trace = engine.sample(layout.structure, priors, layout.data, sampler, seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # re-issued below with the series name
             diagnostics = check_convergence(trace, var_names=list(layout.structure.parameters), warn=False)
