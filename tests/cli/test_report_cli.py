@@ -49,9 +49,11 @@ def test_report_writes_both_twins_and_prints_headlines(fake_models: dict[str, Fa
 
 def test_strict_exits_non_zero_when_a_result_is_not_citable(fake_models: dict[str, FakeRunner], tmp_path: Path) -> None:
     fake_models["forecast"].citable = False
+    fake_models["forecast"].warn = True
     lenient = runner.invoke(app, ["report", "--out", str(tmp_path / "a")])
     assert lenient.exit_code == 0
     assert "NOT citable" in lenient.output
+    assert "warning (ConvergenceWarning): posterior is NOT citable: R-hat 1.050" in lenient.output
     strict = runner.invoke(app, ["report", "--out", str(tmp_path / "b"), "--strict"])
     assert strict.exit_code == EXIT_NOT_CITABLE
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from borderflows.diagnostics.gate import GateThresholds
+from borderflows.exceptions import ConvergenceWarning
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
 from borderflows.results.manifest import Manifest
 
@@ -41,12 +43,15 @@ class FakeRunner:
         Changing it changes :meth:`input_hash`, as new data would.
     citable
         Verdict the fake fit reports.
+    warn
+        Emit a ConvergenceWarning when not citable, as real fits do.
     calls
         ``(analysis_id, out_dir, preset)`` per :meth:`run_analysis` call.
     """
 
     data_version: str = "v1"
     citable: bool = True
+    warn: bool = False
     calls: list[tuple[str, Path, str | None]] = field(default_factory=list)
 
     def input_hash(self, spec: AnalysisSpec) -> str:
@@ -85,6 +90,8 @@ class FakeRunner:
         axes.legend()
         figure.savefig(out_dir / "share.png", dpi=60)
         reasons = () if self.citable else ("R-hat 1.050 > 1.01 for 'u' (run longer or reparameterise)",)
+        if self.warn and not self.citable:
+            warnings.warn(f"posterior is NOT citable: {reasons[0]}", ConvergenceWarning, stacklevel=2)
         gate = {
             "ok": self.citable,
             "verdict": "citable" if self.citable else "NOT citable: " + reasons[0],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from borderflows.cli.common import EXIT_NOT_CITABLE, console, fail, user_errors
+from borderflows.exceptions import ConvergenceWarning
 
 
 def report(
@@ -39,7 +41,12 @@ def report(
         elif event.kind == "check":
             console.print(f"{step} {event.message}", style="dim", highlight=False)
 
-    with user_errors():
+    with user_errors(), warnings.catch_warnings():
+        # A failed convergence gate is news, not an error: one readable line each (the verdict follows).
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.showwarning = lambda message, category, *_args, **_kwargs: console.print(
+            f"[yellow]warning ({category.__name__}):[/] {message}", highlight=False, soft_wrap=True
+        )
         result = build_report(out, refit=refit, preset=preset, only=only, write_record=write_record, on_event=show)
         html, markdown = write_report(result, out)
     for entry in result.entries:
