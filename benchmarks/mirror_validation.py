@@ -87,16 +87,15 @@ def make_simulator(design: Design, spec: MirrorGap, scenario: str = "well-specif
     def simulator(rng: np.random.Generator) -> Simulation:
         truth = draw_truth(rng, design.years, n_partners=design.n_partners, margin=spec.margin)
         data = simulate(truth, rng, missing_m=design.missing_m)
+        # Exporter's log report is truth.level = log shipments + b_exp[0] (the model's parametrisation).
         if scenario == "timing shift":
-            shipments = np.exp(truth.s)
+            shipments = np.exp(truth.level - truth.b_exp[0])
             booked = (1 - TIMING_SHARE) * shipments + TIMING_SHARE * np.concatenate([shipments[:1], shipments[:-1]])
             mu_m = np.log(booked) + np.log1p(truth.tau) + np.log1p(-truth.u) + truth.b_imp[0]
-            log_m = mu_m[data.m_idx] + truth.sigma_m * rng.normal(size=len(data.m_idx))
+            log_m = mu_m[data.m_idx] + truth.sigma_d * rng.normal(size=len(data.m_idx))
             data = data.with_observed(data.log_x, log_m)
         elif scenario == "transit":
-            mu_x = truth.s + np.log1p(TRANSIT_SHARE) + truth.b_exp[0]
-            log_x = mu_x[data.x_idx] + truth.sigma_x * rng.normal(size=len(data.x_idx))
-            data = data.with_observed(log_x, data.log_m)
+            data = data.with_observed(data.log_x + np.log1p(TRANSIT_SHARE), data.log_m)
         return Simulation(truth=_truth_dict(truth), data=all_data_values(data, spec))
 
     return simulator
