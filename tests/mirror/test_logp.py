@@ -46,6 +46,7 @@ def test_pair_log_density_matches_hand_written(pair_data: MirrorData, rng: np.ra
     level[pair_data.x_idx] = pair_data.log_x
     level[miss] = point["l_missing"]
     gap = point["log1p_tau"] + np.log1p(-u) + point["b_imp"][0] - point["b_exp"][0]
+    mean_m = level[pair_data.m_idx] + gap[pair_data.m_idx]
     expected = (
         _gamma_logpdf(point["sigma_u"], priors.SHARE_STEP_SHAPE, priors.SHARE_STEP_SCALE)
         + stats.norm.logpdf(w[0], priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
@@ -58,7 +59,7 @@ def test_pair_log_density_matches_hand_written(pair_data: MirrorData, rng: np.ra
         + stats.norm.logpdf(point["l_missing"], priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD).sum()
         + _gamma_logpdf(point["sigma_d"], priors.REPORT_NOISE_SHAPE, priors.REPORT_NOISE_SCALE)
         + stats.norm.logpdf(np.diff(level), point["drift"], point["sigma_s"]).sum()
-        + stats.norm.logpdf(pair_data.log_m, level[pair_data.m_idx] + gap[pair_data.m_idx], point["sigma_d"]).sum()
+        + stats.t.logpdf(pair_data.log_m, df=priors.PAIR_NU, loc=mean_m, scale=point["sigma_d"]).sum()
     )
     # Same formula in float64 on both sides; the model computes log(1 - u) as -softplus(logit u),
     # whose approximation differs from log1p(-u) by ~1e-8 relative: 1e-6 still catches any wrong term.

@@ -5,7 +5,7 @@ exporter's report, observed where reported)::
 
     l_t - l_{t-1}  ~ Normal(drift, sigma_s)                              exporter's level: random walk
     logit u_t      = w_t + sum_b beta_b 1[t >= b],  w: Gaussian RW(sigma_u)  underreporting share
-    log M_t        ~ Normal(l_t + log(1 + tau) + log(1 - u_t) + b_imp[i] - b_exp[e], sigma_d)
+    log M_t        ~ StudentT(4, l_t + log(1 + tau) + log(1 - u_t) + b_imp[i] - b_exp[e], sigma_d)
 
 True shipments are ``s_t = l_t - b_exp[e]``; the importer's expected record under full reporting is
 ``s_t + log(1 + tau) + b_imp[i]``. Panel mode adds, for every other pair p = (e', i') touching e or i
@@ -144,7 +144,7 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
             "sigma_d", alpha=priors.REPORT_NOISE_SHAPE, beta=priors.REPORT_NOISE_SHAPE / priors.REPORT_NOISE_SCALE
         )
         gap_m = log1p_tau + log1m_u + b_imp[0] - b_exp[0]  # expected log(M / X) by year
-        pm.Normal("obs", mu=level[m_idx] + gap_m[m_idx], sigma=sigma_d, observed=log_m)
+        pm.StudentT("obs", nu=priors.PAIR_NU, mu=level[m_idx] + gap_m[m_idx], sigma=sigma_d, observed=log_m)
 
         if data.evidence is not None and data.evidence.n:
             _evidence_potential(data, level, level + gap_m)

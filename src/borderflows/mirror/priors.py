@@ -56,6 +56,10 @@ PANEL_NU = 4.0
 """Student-t degrees of freedom for panel log ratios: robust to anomalous reports such as
 Uzbekistan's 2000-2015 imports from China at 1.6-28 times China's exports (NOTES.md quirk 1)."""
 
+PAIR_NU = 4.0
+"""Student-t degrees of freedom of the pair's log mirror ratio: single odd years (China-Kazakhstan
+1998-2000 ratios 0.16-0.25 between years near 0.5) count as noise, not as jumps of u_t."""
+
 SHARE_START_LOGIT_MEAN = -2.0
 """Prior mean of logit u in the first year: u about 12% (no anchor pins it; deliberately broad)."""
 
