@@ -115,3 +115,18 @@ def test_refit_reuses_compiled_model(pair_data: MirrorData, pair_fit: MirrorGapR
         again = MirrorGap(mode="pair").fit_data(pair_data, random_seed=1, preset="fast")
     assert again.random_seed == 1
     assert not np.allclose(again.u_draws[:10], pair_fit.u_draws[:10])
+
+
+def test_margin_sensitivity_refits_with_each_centre(pair_fit: MirrorGapResults) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fast-preset gate verdicts are recorded in the 'citable' column
+        table = pair_fit.margin_sensitivity(centres=(0.02, 0.15), preset="fast")
+    assert set(table["margin_centre"]) == {0.02, 0.15}
+    assert {"year", "estimate", "lower", "upper", "prob", "kind", "citable"} <= set(table.columns)
+    assert len(table) == 2 * pair_fit.data.n_years
+
+
+def test_prior_sensitivity_reports_u(pair_fit: MirrorGapResults) -> None:
+    table = pair_fit.prior_sensitivity()
+    assert {"prior", "likelihood", "diagnosis"} <= set(table.columns)
+    assert all(str(name).startswith("u[") for name in table.index)
