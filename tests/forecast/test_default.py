@@ -125,7 +125,9 @@ def test_long_horizon_extrapolates_and_says_so(growing) -> None:  # type: ignore
 
 def test_shipped_calibration_has_provenance() -> None:
     calibration = default_calibration()
-    assert "training segments only" in calibration.provenance["corpus"]
+    assert "M3 yearly" in calibration.provenance["corpus"]
+    assert calibration.provenance["windows"] in ("training", "end", "both")
+    assert calibration.provenance["command"].startswith("uv run python benchmarks/m3_yearly.py --learn")
     assert "median" in calibration.forecaster
     assert calibration.trend_edges == TREND_EDGES
     for scale in ("level", "log"):
@@ -133,7 +135,7 @@ def test_shipped_calibration_has_provenance() -> None:
             q = calibration[group_key(scale, group)]
             assert q.max_horizon == 6
             assert (np.diff(q.quantiles, axis=1) >= 0).all()  # quantiles increase with probability
-            assert min(q.n_errors) > 100  # h = 6 has one training window per series: ~160 per group
+            assert min(q.n_errors) > 100  # h = 6 has one window per series: ~160 per group
 
 
 def test_learn_round_trip(tmp_path, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
