@@ -188,3 +188,15 @@ def test_interval_properties(growth: float, noise: float, n: int, seed: int) -> 
         assert (table["lower"] <= table["estimate"] + 1e-9).all()
         assert (table["estimate"] <= table["upper"] + 1e-9).all()
         assert (table["lower"] >= 0).all()  # positive series: truncated at zero
+
+
+def test_interval_width_never_shrinks_with_horizon() -> None:
+    # The shipped quantiles are noisy in the tails (about 120-210 errors per horizon and group);
+    # the widening envelope must make every tail monotone in the horizon for every group.
+    calibration = default_calibration()
+    for name, quantiles in calibration.scales.items():
+        for h in range(1, quantiles.max_horizon + 8):
+            lower_now, upper_now = quantiles.ppf([0.025, 0.975], h)
+            lower_next, upper_next = quantiles.ppf([0.025, 0.975], h + 1)
+            assert upper_next >= upper_now - 1e-12, (name, h)
+            assert lower_next <= lower_now + 1e-12, (name, h)

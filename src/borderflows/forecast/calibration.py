@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -75,18 +75,33 @@ class ErrorQuantiles:
         """Longest horizon learned from the corpus."""
         return int(self.quantiles.shape[0])
 
+    @cached_property
+    def widening(self) -> npt.NDArray[np.float64]:
+        """The stored quantiles with each tail made monotone in the horizon.
+
+        Upper quantiles never shrink and lower quantiles never rise as the horizon grows: with a
+        hundred-odd corpus errors per horizon the outer quantiles are noisy, and an interval that is
+        narrower five years ahead than four is an artefact, not information. Order across
+        probability levels is preserved (a running max/min of ordered columns stays ordered).
+        """
+        upper = self.levels >= 0.5
+        envelope = self.quantiles.copy()
+        envelope[:, upper] = np.maximum.accumulate(self.quantiles[:, upper], axis=0)
+        envelope[:, ~upper] = np.minimum.accumulate(self.quantiles[:, ~upper], axis=0)
+        return envelope
+
     def ppf(self, probabilities: npt.ArrayLike, horizon: int) -> npt.NDArray[np.float64]:
         """Standardised-error quantiles for ``horizon`` years ahead at the given probabilities.
 
-        Inside the learned horizons the stored quantiles are interpolated linearly in probability
-        (clamped at the outermost levels); beyond them each quantile grows linearly from the last two.
+        Inside the learned horizons the quantiles (:attr:`widening`) are interpolated linearly in
+        probability (clamped at the outermost levels); beyond them each grows linearly from the last two.
         """
         p = np.asarray(probabilities, dtype=float)
         h_max = self.max_horizon
         if horizon <= h_max:
-            return np.interp(p, self.levels, self.quantiles[horizon - 1])
-        last = np.interp(p, self.levels, self.quantiles[h_max - 1])
-        previous = np.interp(p, self.levels, self.quantiles[h_max - 2]) if h_max > 1 else 0.0 * last
+            return np.interp(p, self.levels, self.widening[horizon - 1])
+        last = np.interp(p, self.levels, self.widening[h_max - 1])
+        previous = np.interp(p, self.levels, self.widening[h_max - 2]) if h_max > 1 else 0.0 * last
         return np.asarray(last + (horizon - h_max) * (last - previous))
 
     def to_dict(self) -> dict[str, Any]:
