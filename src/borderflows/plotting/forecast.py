@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 
 from borderflows.config import DEFAULT_KIND
 from borderflows.forecast.results import Forecast
+from borderflows.plotting.marks import mark_not_citable
 from borderflows.results.intervals import describe
 
 
@@ -59,4 +60,4 @@ def fan_chart(
     ax.set_ylabel(series.unit or "value")
     ax.set_title(f"{series.name}: {forecast.model} forecast")
     ax.legend(loc="best", fontsize="small")
-    return ax
+    return mark_not_citable(ax, forecast.citable)

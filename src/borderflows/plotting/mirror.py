@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.plotting.marks import mark_not_citable
 from borderflows.results.intervals import describe
 
 if TYPE_CHECKING:
@@ -101,4 +102,4 @@ def plot_mirror(
         ax.set_title(f"Decomposition of the raw gap, {pair} (error bars: {describe(prob, interval_kind)})")
     ax.set_xlabel("year")
     ax.legend(fontsize=7, loc="best")
-    return ax
+    return mark_not_citable(ax, results.citable)
