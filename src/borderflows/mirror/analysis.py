@@ -149,7 +149,10 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     tables, figures = write_outputs(results, Path(out_dir), posterior=False)
     manifest = Path(out_dir) / MANIFEST_FILE
     raw = json.loads(manifest.read_text())
-    raw["extra"]["input_hash"] = input_hash(spec)
+    # The record's data hash covers everything the analysis reads (pair and, in panel mode, the panel),
+    # so the report's staleness check and the stale-record test compare one number with input_hash.
+    raw["extra"]["pair_data_hash"] = raw["data_hash"]
+    raw["data_hash"] = input_hash(spec)
     manifest.write_text(json.dumps(raw, indent=2, sort_keys=True) + "\n")
     output = AnalysisOutput(
         spec=spec,
