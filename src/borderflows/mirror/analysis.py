@@ -77,6 +77,8 @@ def write_outputs(
         tables["margin_sensitivity"] = _table(
             results.margin_sensitivity(prob=main, kind=kind), out, "margin_sensitivity"
         )
+        psense = results.prior_sensitivity().rename_axis("quantity").reset_index()
+        tables["prior_sensitivity"] = _table(psense, out, "prior_sensitivity")
     (out / "summary.md").write_text(results.to_markdown(main, kind) + "\n")
     (out / "summary.tex").write_text(results.to_latex(main, kind))
     figures = {}
@@ -146,7 +148,9 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
             preset=preset or spec.preset,
             evidence=bool(options.get("evidence", True)),
         )
-    tables, figures = write_outputs(results, Path(out_dir), posterior=False)
+    # The record carries the margin-prior and power-scaling sensitivity of u_t (issue: is the share
+    # driven by the data or by the priors?); each margin centre is a refit of the same compiled model.
+    tables, figures = write_outputs(results, Path(out_dir), posterior=False, sensitivity=True)
     manifest = Path(out_dir) / MANIFEST_FILE
     raw = json.loads(manifest.read_text())
     # The record's data hash covers everything the analysis reads (pair and, in panel mode, the panel),
