@@ -64,6 +64,8 @@ def test_inequality_pushes_past_its_bound(pair_data: MirrorData) -> None:
     )
     data = replace(pair_data, evidence=evidence_terms(statements, "CHN", "KAZ", pair_data.years))
     with warnings.catch_warnings():
+        # Fast-preset fits may fail the convergence gate (ConvergenceWarning) and pytensor may warn
+        # about the swapped data; only the direction in which the statement moves u is asserted here.
         warnings.simplefilter("ignore")
         with_bound = spec.fit_data(data, random_seed=5, preset="fast")
         without = spec.fit_data(_with_statement(pair_data, 0.4), random_seed=5, preset="fast")
