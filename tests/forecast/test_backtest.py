@@ -91,3 +91,16 @@ def test_backtest_with_no_origin_is_empty_not_an_error() -> None:
     result = backtest(StatsForecastBaseline("Naive"), make_series(np.array([1.0, 2.0, 3.0, 4.0])), min_train=8)
     assert result.scores.empty
     assert result.table.empty
+
+
+def test_summary_by_series_and_model(growing) -> None:  # type: ignore[no-untyped-def]
+    runs = compare([StatsForecastBaseline("Naive"), Default()], growing, horizon=2, n_origins=3, probs=(0.8,))
+    by_series = runs.summary(("series", "model"))
+    by_model = runs.summary(("model",))
+    assert list(by_series[["series", "model"]].drop_duplicates().itertuples(index=False, name=None)) == [
+        (growing.name, "Naive"),
+        (growing.name, "Default"),
+    ]
+    # One series: grouping by series as well changes nothing in the numbers.
+    assert by_series["n_forecasts"].tolist() == by_model["n_forecasts"].tolist() == [3, 3]
+    assert by_series["mase"].tolist() == pytest.approx(by_model["mase"].tolist())

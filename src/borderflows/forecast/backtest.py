@@ -127,7 +127,7 @@ def summarize(scores: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFr
         One row per group and probability: ``n_forecasts`` (series x origins), ``smape``, ``mase``,
         ``scaled_crps``, ``prob``, ``kind``, ``coverage``, ``msis``.
     """
-    keys = [*by, "series", "origin"]
+    keys = [*by, *(key for key in ("series", "origin") if key not in by)]  # by may already name "series"
     per_forecast = (
         scores.groupby([*keys, "prob", "kind"], sort=False)
         .agg(
@@ -142,7 +142,7 @@ def summarize(scores: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFr
     summary = (
         per_forecast.groupby([*by, "prob", "kind"], sort=False)
         .agg(
-            n_forecasts=("series", "size"),
+            n_forecasts=("smape", "size"),
             smape=("smape", "mean"),
             mase=("mase", "mean"),
             scaled_crps=("scaled_crps", "mean"),
