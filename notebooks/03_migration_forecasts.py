@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import borderflows as bf
-from borderflows.forecast.backtest import backtest
+from borderflows.forecast.backtest import compare
 from borderflows.forecast.outputs import forecast_table
 from borderflows.forecast.registry import get
 from borderflows.notebooks import show_table
@@ -80,15 +80,10 @@ for ax, name in zip(axes, series_names, strict=True):
 # predictive distribution. Lower is better except for coverage, which should be near `prob`.
 
 # %%
-scores = pd.concat(
-    [
-        backtest(get(model), s, horizon=3, n_origins=8, probs=probs, random_seed=random_seed).table.assign(series=name)
-        for name, s in series.items()
-        for model in models
-    ],
-    ignore_index=True,
+runs = compare(
+    [get(model) for model in models], series.values(), horizon=3, n_origins=8, probs=probs, random_seed=random_seed
 )
-show_table(scores, "backtest")
+show_table(runs.summary(("series", "model")), "backtest")
 
 # %% [markdown]
 # ## The Bayesian damped trend (full preset)
