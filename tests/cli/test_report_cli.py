@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from borderflows.cli import app
 from borderflows.cli.common import EXIT_NOT_CITABLE, EXIT_USER_ERROR
+from borderflows.cli.report_cmd import ReportProgress
+from borderflows.report import ReportEvent
 from borderflows.report.locate import MODELS_ENV
+from borderflows.results.analysis import load_spec
 from tests.report.fakes import FakeRunner, write_spec
 
 runner = CliRunner()
@@ -75,3 +82,42 @@ def test_notebooks_rejects_an_unknown_notebook(tmp_path: Path) -> None:
     result = runner.invoke(app, ["notebooks", "--out", str(tmp_path), "--only", "99"])
     assert result.exit_code == EXIT_USER_ERROR
     assert "unknown notebook(s) 99" in result.output
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Control characters other than newline and tab: colour codes, carriage returns, cursor movement."""
+
+
+def test_piped_output_is_plain_lines_with_every_step(fake_models: dict[str, FakeRunner], tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--out", str(tmp_path / "r"), "--preset", "fast"])
+    assert result.exit_code == 0, result.output
+    assert not CONTROL.search(result.output), repr(CONTROL.findall(result.output))
+    for analysis in ("[1/2] chn_kaz", "[2/2] fdi"):
+        assert f"{analysis}: checking inputs" in result.output
+        for step in ("fit", "tables", "figures", "headline"):
+            assert f"  {analysis}: {step}\n" in result.output
+    assert fake_models["mirror"].sampler_bars == [False]  # never the sampler's own bar in logs
+
+
+def _event(kind: str, index: int, message: str) -> ReportEvent:
+    spec = load_spec(write_spec(Path(tempfile.mkdtemp()) / "models", f"analysis{index}"))
+    return ReportEvent(kind, index, 2, spec, message)  # type: ignore[arg-type]
+
+
+def test_terminal_shows_a_bar_that_makes_way_for_the_sampler() -> None:
+    screen = StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    with ReportProgress(terminal) as shown:
+        assert shown.interactive
+        shown.update(_event("check", 1, "checking analysis1"))
+        shown.update(_event("reuse", 1, "reused the committed outputs"))
+        shown.update(_event("done", 1, "reused"))
+        shown.update(_event("refit", 2, "analysis2: refit (preset fast)"))
+        assert not shown._bar.live.is_started  # the sampler's bar has the terminal
+        shown.update(_event("step", 2, "fit arrivals"))
+        shown.update(_event("done", 2, "refit"))
+        assert shown._bar.live.is_started
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    assert "[1/2] analysis1: reused the committed outputs" in text
+    assert "[2/2] analysis2: fit arrivals" in text
+    assert "2/2" in text  # the bar's completed count

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from borderflows import progress
 from borderflows.diagnostics.gate import GateThresholds
 from borderflows.exceptions import ConvergenceWarning
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
@@ -47,18 +48,23 @@ class FakeRunner:
         Emit a ConvergenceWarning when not citable, as real fits do.
     calls
         ``(analysis_id, out_dir, preset)`` per :meth:`run_analysis` call.
+    sampler_bars
+        :func:`borderflows.progress.sampler_progress_bar` as seen inside each call.
     """
 
     data_version: str = "v1"
     citable: bool = True
     warn: bool = False
     calls: list[tuple[str, Path, str | None]] = field(default_factory=list)
+    sampler_bars: list[bool] = field(default_factory=list)
 
     def input_hash(self, spec: AnalysisSpec) -> str:
         return hashlib.sha256(f"{spec.analysis_id}:{self.data_version}".encode()).hexdigest()
 
     def run_analysis(self, spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
         self.calls.append((spec.analysis_id, Path(out_dir), preset))
+        self.sampler_bars.append(progress.sampler_progress_bar())
+        progress.step("fit")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         draws = np.random.default_rng(spec.random_seed).normal(0.4, 0.03, size=(400, 3))
@@ -78,11 +84,13 @@ class FakeRunner:
             {"margin": [0.02, 0.06, 0.10], "estimate": [0.43, 0.40, 0.37], "lower": [0.38, 0.35, 0.31]}
             | {"upper": [0.48, 0.45, 0.42], "prob": 0.9, "kind": "eti"}
         )
+        progress.step("tables")
         tables = {}
         for name, frame in {"share": share, "margin_sensitivity": sensitivity}.items():
             frame.to_csv(out_dir / f"{name}.csv", index=False)
             (out_dir / f"{name}.md").write_text(frame.to_markdown(index=False) + "\n")
             tables[name] = out_dir / f"{name}.csv"
+        progress.step("figures")
         figure = Figure(figsize=(4, 2.5))
         axes = figure.add_subplot()
         axes.fill_between(share["year"], share["lower"], share["upper"], alpha=0.3, label="90% equal-tailed interval")

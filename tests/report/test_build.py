@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from borderflows import progress
 from borderflows.exceptions import BorderflowsError
 from borderflows.report import ReportEvent, build_report
 from borderflows.report.build import diagnostics_frame
@@ -32,10 +33,37 @@ def test_missing_outputs_are_refit_into_the_report_folder_then_reused(models: Pa
     assert not (models / "chn_kaz" / "manifest.json").exists()  # the record is untouched
     assert [e.kind for e in events].count("refit") == 2
 
-    again = build_report(out, models=models, runners={"mirror": runner, "forecast": runner})
+    events.clear()
+    again = build_report(out, models=models, runners={"mirror": runner, "forecast": runner}, on_event=events.append)
     assert len(runner.calls) == 2  # nothing refitted
     assert [e.action for e in again.entries] == ["reused", "reused"]
     assert "earlier refit" in again.entries[0].why
+    assert [(e.kind, e.spec.analysis_id) for e in events if e.kind != "check"] == [
+        ("reuse", "chn_kaz"),
+        ("done", "chn_kaz"),
+        ("reuse", "migration"),
+        ("done", "migration"),
+    ]
+
+
+def test_the_callback_sees_every_analysis_and_every_step_of_a_refit(models: Path, tmp_path: Path) -> None:
+    runner = FakeRunner()
+    events: list[ReportEvent] = []
+    runners = {"mirror": runner, "forecast": runner}
+    build_report(tmp_path / "out", models=models, runners=runners, on_event=events.append)
+    steps = ["check", "refit", "step:fit", "step:tables", "step:figures", "step:headline", "done"]
+    assert [(e.index, e.total, e.spec.analysis_id) for e in events] == [(1, 2, "chn_kaz")] * len(steps) + [
+        (2, 2, "migration")
+    ] * len(steps)
+    assert [e.kind if e.kind != "step" else f"step:{e.message}" for e in events] == steps * 2
+    assert runner.sampler_bars == [False, False]  # the sampler draws no bar unless the caller allows it
+
+
+def test_sampler_progress_reaches_the_runner_only_when_asked(models: Path, tmp_path: Path) -> None:
+    runner = FakeRunner()
+    build_report(tmp_path / "a", models=models, runners={"mirror": runner, "forecast": runner}, sampler_progress=True)
+    assert runner.sampler_bars == [True, True]
+    assert progress.sampler_progress_bar() is False  # restored after the report
 
 
 def test_current_committed_outputs_are_reused_without_fitting(models: Path, tmp_path: Path) -> None:

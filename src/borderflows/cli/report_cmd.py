@@ -4,12 +4,81 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from borderflows.cli.common import EXIT_NOT_CITABLE, console, fail, user_errors
 from borderflows.exceptions import ConvergenceWarning
+
+if TYPE_CHECKING:
+    from borderflows.report import ReportEvent
+
+
+class ReportProgress:
+    """Show :func:`borderflows.report.build_report`'s events on ``console``.
+
+    On a terminal: a rich progress bar over the analyses whose label follows the steps of a refit
+    (fit, tables, figures); while a refit samples, the bar makes way for the sampler's own bar. Piped
+    or captured (CI logs, tests): one plain line per event, no cursor movement or colour codes.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.interactive = console.is_terminal
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not self.interactive,
+        )
+        self._task: TaskID | None = None
+        self._paused = False
+
+    def __enter__(self) -> ReportProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def print(self, text: str, style: str | None = None) -> None:
+        """Print a line above the bar (or plainly when there is none)."""
+        self._bar.console.print(text, style=style, highlight=False, soft_wrap=True)
+
+    def update(self, event: ReportEvent) -> None:
+        """Show one event (the ``on_event`` callback of ``build_report``)."""
+        if self._task is None:
+            self._task = self._bar.add_task("analyses", total=event.total)
+        label = f"[{event.index}/{event.total}] {event.spec.analysis_id}"
+        state = {"check": "checking", "reuse": "reused", "refit": "fitting", "done": "done"}.get(event.kind)
+        self._bar.update(self._task, description=escape(f"{label}: {state or event.message}"))
+        if event.kind == "check":
+            self._log(f"{escape(label)}: checking inputs", style="dim")
+        elif event.kind == "reuse":
+            self.print(f"{escape(label)}: {escape(event.message)}")
+        elif event.kind == "refit":
+            self.print(f"{escape(label)}: [bold]{escape(event.message)}[/]: fitting, this can take minutes")
+            if self.interactive:  # the sampler draws its own bar on the terminal: don't redraw over it
+                self._bar.stop()
+                self._paused = True
+        elif event.kind == "step":
+            self.print(f"  {escape(label)}: {escape(event.message)}", style="dim")
+        elif event.kind == "done":
+            self._bar.advance(self._task)
+            if self._paused:
+                self._bar.start()
+                self._paused = False
+
+    def _log(self, text: str, style: str | None = None) -> None:
+        if not self.interactive:  # the bar's label shows it on a terminal
+            self.print(text, style=style)
 
 
 def report(
@@ -30,24 +99,23 @@ def report(
     ] = False,
 ) -> None:
     """Run the analyses of record (reusing current committed outputs) and write the report."""
-    from borderflows.report import ReportEvent, build_report, write_report
+    from borderflows.report import build_report, write_report
 
-    def show(event: ReportEvent) -> None:
-        step = f"[{event.index}/{event.total}]"
-        if event.kind == "refit":
-            console.print(f"{step} [bold]{event.message}[/]: fitting, this can take minutes", highlight=False)
-        elif event.kind == "reuse":
-            console.print(f"{step} {event.spec.analysis_id}: {event.message}", highlight=False)
-        elif event.kind == "check":
-            console.print(f"{step} {event.message}", style="dim", highlight=False)
-
-    with user_errors(), warnings.catch_warnings():
+    with user_errors(), warnings.catch_warnings(), ReportProgress(console) as shown:
         # A failed convergence gate is news, not an error: one readable line each (the verdict follows).
         warnings.simplefilter("always", ConvergenceWarning)
-        warnings.showwarning = lambda message, category, *_args, **_kwargs: console.print(
-            f"[yellow]warning ({category.__name__}):[/] {message}", highlight=False, soft_wrap=True
+        warnings.showwarning = lambda message, category, *_args, **_kwargs: shown.print(
+            f"[yellow]warning ({category.__name__}):[/] {escape(str(message))}"
         )
-        result = build_report(out, refit=refit, preset=preset, only=only, write_record=write_record, on_event=show)
+        result = build_report(
+            out,
+            refit=refit,
+            preset=preset,
+            only=only,
+            write_record=write_record,
+            on_event=shown.update,
+            sampler_progress=shown.interactive,
+        )
         html, markdown = write_report(result, out)
     for entry in result.entries:
         verdict = (

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from borderflows import progress
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.config import preset as resolve_preset
 from borderflows.exceptions import BorderflowsError
@@ -30,7 +31,7 @@ from borderflows.results.manifest import Manifest, load_manifest, package_versio
 SCRATCH = "analyses"
 """Sub-folder of the report's output folder that receives refits."""
 
-EventKind = Literal["check", "reuse", "refit", "done"]
+EventKind = Literal["check", "reuse", "refit", "step", "done"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class ReportEvent:
     Attributes
     ----------
     kind
-        ``"check"`` (hashing inputs), ``"reuse"``, ``"refit"`` (a fit starts: slow) or ``"done"``.
+        ``"check"`` (hashing inputs), ``"reuse"``, ``"refit"`` (a fit starts: slow), ``"step"`` (a step
+        inside a refit, announced by the model package through :func:`borderflows.progress.step`, e.g.
+        "fit arrivals", "tables", "figures") or ``"done"``.
     index, total
         Position of the analysis (1-based) and how many there are.
     spec
@@ -221,6 +224,7 @@ def build_report(
     allow_refit: bool = True,
     runners: Mapping[str, AnalysisRunner] | None = None,
     on_event: Callable[[ReportEvent], None] | None = None,
+    sampler_progress: bool = False,
 ) -> Report:
     """Reuse or refit every analysis of record and collect the results.
 
@@ -244,7 +248,10 @@ def build_report(
     runners
         Kind to runner; default the model packages (:func:`borderflows.report.record.runner_for`).
     on_event
-        Called with a :class:`ReportEvent` before and after each step.
+        Called with a :class:`ReportEvent` before and after each analysis and for each step of a refit.
+    sampler_progress
+        Let samplers draw their own progress bar during refits (a CLI sets this only when its console
+        is a terminal).
 
     Raises
     ------
@@ -295,7 +302,13 @@ def build_report(
         target.mkdir(parents=True, exist_ok=True)
         why = "refit on request (--refit)" if refit else f"refit: {checks[0].reason}"
         notify(ReportEvent("refit", index, len(specs), spec, f"{spec.analysis_id}: {why} (preset {wanted})"))
-        output = runner.run_analysis(spec, target, preset=wanted)
+
+        def relay(message: str, index: int = index, spec: AnalysisSpec = spec) -> None:
+            notify(ReportEvent("step", index, len(specs), spec, message))
+
+        with progress.reporting(relay, sampler_progress=sampler_progress):
+            output = runner.run_analysis(spec, target, preset=wanted)
+        relay("headline")
         output.write_headline(target)
         entry = _read_entry(spec, target, "refit", why, time.perf_counter() - started, wanted)
         entries.append(entry)
