@@ -38,6 +38,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from borderflows import data as bfdata
+from borderflows import progress
 from borderflows.config import DEFAULT_KIND
 from borderflows.data.yearly import YearlySeries
 from borderflows.forecast.bayes.coherent import coherent_total
@@ -191,6 +192,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     pooled = options.pool_components and len(options.components) > 1
     individually = [n for n in _all_names(options) if not (pooled and n in options.components)]
     for name, seed in zip(individually, rng_seeds, strict=False):
+        progress.step(f"fit {name}")
         series = bfdata.series(name)
         spec_model = DampedTrend(
             likelihood=options.likelihood,  # type: ignore[arg-type]
@@ -201,6 +203,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
 
     pooled_fit: PooledFit | None = None
     if pooled:
+        progress.step("fit pooled components")
         parts = [bfdata.series(c) for c in options.components]
         breaks = {s.name: y for s in parts if (y := break_year_for(s, options.break_year)) is not None}
         pooled_fit = PooledCounts(break_years=breaks).fit(parts, random_seed=int(rng_seeds[-1]), preset=chosen)
@@ -210,6 +213,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
             [forecasts[c] for c in options.components], options.total_name or "total of components"
         )
 
+    progress.step("tables")
     tables = {
         "forecast": _write_table(
             pd.concat([f.intervals(options.probs, options.kind) for f in forecasts.values()], ignore_index=True),
@@ -229,6 +233,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     titles = {name: _title(name) for name in forecasts if name != options.total_name} | (
         {options.total_name: f"Sum of {len(options.components)} components"} if options.components else {}
     )
+    progress.step("figures")
     figures = {
         name: _fan(f, out, _stem(name), options.probs, options.kind, titles[name]) for name, f in forecasts.items()
     }

@@ -19,6 +19,7 @@ import xarray as xr
 from borderflows.config import CHAINS, CORES, SamplerPreset
 from borderflows.forecast.bayes.priors import ForecastPriors
 from borderflows.forecast.bayes.structure import Structure, build_model
+from borderflows.progress import sampler_progress_bar
 
 _CACHE: dict[tuple[Structure, str], Any] = {}
 _LOCK = threading.Lock()
@@ -75,7 +76,7 @@ def sample(
         chains=CHAINS,
         cores=CORES,
         seed=random_seed,
-        progress_bar=False,
+        progress_bar=sampler_progress_bar(),  # only when `borderflows report` runs on a terminal
         target_accept=preset.target_accept,
     )
     return trace

@@ -39,6 +39,7 @@ from borderflows.forecast.bayes.engine import stacked
 from borderflows.forecast.bayes.priors import ForecastPriors, default_priors
 from borderflows.forecast.bayes.structure import bucket_length, damping_matrix
 from borderflows.forecast.results import Forecast
+from borderflows.progress import sampler_progress_bar
 from borderflows.results.intervals import interval
 from borderflows.sampling import resolve_seed
 
@@ -165,7 +166,7 @@ class PooledCounts:
             chains=CHAINS,
             cores=CORES,
             seed=seed,
-            progress_bar=False,
+            progress_bar=sampler_progress_bar(),  # only when `borderflows report` runs on a terminal
             target_accept=chosen.target_accept,
         )
         with warnings.catch_warnings():
