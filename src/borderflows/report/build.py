@@ -301,7 +301,7 @@ def build_report(
         target = spec.folder if write_record else scratch
         target.mkdir(parents=True, exist_ok=True)
         why = "refit on request (--refit)" if refit else f"refit: {checks[0].reason}"
-        notify(ReportEvent("refit", index, len(specs), spec, f"{spec.analysis_id}: {why} (preset {wanted})"))
+        notify(ReportEvent("refit", index, len(specs), spec, f"{why} (preset {wanted})"))
 
         def relay(message: str, index: int = index, spec: AnalysisSpec = spec) -> None:
             notify(ReportEvent("step", index, len(specs), spec, message))
@@ -312,7 +312,7 @@ def build_report(
         output.write_headline(target)
         entry = _read_entry(spec, target, "refit", why, time.perf_counter() - started, wanted)
         entries.append(entry)
-        notify(ReportEvent("done", index, len(specs), spec, f"{spec.analysis_id}: {why}"))
+        notify(ReportEvent("done", index, len(specs), spec, why))
     return Report(entries=tuple(entries))
 
 
