@@ -8,6 +8,7 @@ Usage (from the repository root)::
     uv run python benchmarks/m3_yearly.py                        # Default + all baselines
     uv run python benchmarks/m3_yearly.py --methods Default --limit 30
     uv run python benchmarks/m3_yearly.py --learn                # regenerate forecast/calibration.json
+    uv run python benchmarks/m3_yearly.py --select               # how the Default's anchor weight was chosen
 
 ``--learn`` reads only the *training* segments by default (rolling origins inside them). The shipped
 calibration is learned with ``--learn --windows end`` (each training segment's end forecast scored on
@@ -27,8 +28,15 @@ from pathlib import Path
 import pandas as pd
 
 from borderflows.forecast.backtest import summarize
-from borderflows.forecast.benchmark import cross_fitted, evaluate, learn_calibration, load_corpus
+from borderflows.forecast.benchmark import (
+    cross_fitted,
+    evaluate,
+    learn_calibration,
+    load_corpus,
+    select_anchor_weight,
+)
 from borderflows.forecast.calibration import default_calibration
+from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT
 from borderflows.forecast.registry import get
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,11 +94,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cross-fit", type=int, default=10, metavar="K", help="also run Default with a K-fold cross-fitted calibration"
     )
+    parser.add_argument(
+        "--select",
+        action="store_true",
+        help="print the training-window selection of the Default's anchor member and weight (test segments unread)",
+    )
     args = parser.parse_args(argv)
     if not (args.data / "series.csv").is_file():
         print(f"no benchmark data at {args.data}", file=sys.stderr)
         return 2
     cases = load_corpus(args.data, limit=args.limit)
+    if args.select:
+        selection = select_anchor_weight(cases)
+        print(f"Last full-horizon window inside each training segment, {selection.n_series} series, horizon 6")
+        print(selection.members.to_markdown(index=False, floatfmt=".4f"))
+        print(selection.weights.to_markdown(index=False, floatfmt=".4f"))
+        print(f"selected: anchor {selection.anchor}, weight {selection.weight:g}")
+        print(f"shipped:  anchor {ANCHOR}, weight {ANCHOR_WEIGHT:g}")
+        return 0
     if args.learn:
         command = f"uv run python benchmarks/m3_yearly.py --learn --windows {args.windows}"
         command += f" --limit {args.limit}" if args.limit else ""

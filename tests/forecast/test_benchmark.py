@@ -10,8 +10,8 @@ import pytest
 
 from borderflows.forecast.backtest import summarize
 from borderflows.forecast.baselines import StatsForecastBaseline
-from borderflows.forecast.benchmark import Case, cross_fitted, evaluate, load_corpus
-from borderflows.forecast.default import Default
+from borderflows.forecast.benchmark import Case, cross_fitted, evaluate, load_corpus, select_anchor_weight
+from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT, Default
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "m3_yearly.py"
 
@@ -61,3 +61,26 @@ def test_cross_fitted_calibration_never_uses_own_test_values(m3_folder: Path) ->
     a = evaluation.scores[evaluation.scores["series"].isin(names)][["lower", "upper"]].to_numpy()
     b = again.scores[again.scores["series"].isin(names)][["lower", "upper"]].to_numpy()
     np.testing.assert_allclose(a, b)
+
+
+def test_select_anchor_weight_never_reads_test_values(m3_folder: Path) -> None:
+    cases = load_corpus(m3_folder, limit=15)
+    selection = select_anchor_weight(cases)
+    altered = [Case(case.train, np.full_like(case.test, np.nan)) for case in cases]
+    again = select_anchor_weight(altered)
+    assert (selection.anchor, selection.weight) == (again.anchor, again.weight)
+    np.testing.assert_array_equal(selection.weights.to_numpy(), again.weights.to_numpy())
+    np.testing.assert_array_equal(selection.members.to_numpy(), again.members.to_numpy())
+    assert selection.weights["weight"].tolist() == pytest.approx([0.1 * i for i in range(11)])
+    # The grid's end points are the plain median (w = 0) and the anchor alone (w = 1).
+    alone = selection.members.set_index("member").loc[selection.anchor, "smape"]
+    assert selection.weights["smape"].iloc[-1] == pytest.approx(alone)
+
+
+def test_anchor_weight_is_what_training_windows_select(m3_folder: Path) -> None:
+    # The shipped constants must be what the documented training-window procedure selects on all of M3
+    # (benchmarks/m3_yearly.py --select); the test segments play no part (test above).
+    selection = select_anchor_weight(load_corpus(m3_folder))
+    assert selection.n_series == 645
+    assert selection.anchor == ANCHOR
+    assert selection.weight == ANCHOR_WEIGHT

@@ -20,7 +20,7 @@ from borderflows.forecast.calibration import (
     trend_group,
     trend_strength,
 )
-from borderflows.forecast.default import Default
+from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT, Default
 
 from .conftest import make_series
 
@@ -200,3 +200,34 @@ def test_interval_width_never_shrinks_with_horizon() -> None:
             lower_next, upper_next = quantiles.ppf([0.025, 0.975], h + 1)
             assert upper_next >= upper_now - 1e-12, (name, h)
             assert lower_next <= lower_now + 1e-12, (name, h)
+
+
+def test_point_is_the_anchor_shrunk_median(growing) -> None:  # type: ignore[no-untyped-def]
+    results = Default().fit(growing)
+    points = results.member_points(4)
+    assert set(points) == set(Default().members)
+    median = np.median(np.vstack(list(points.values())), axis=0)
+    expected = ANCHOR_WEIGHT * points[ANCHOR] + (1 - ANCHOR_WEIGHT) * median
+    np.testing.assert_allclose(results.point(4), expected)
+    plain = Default(anchor=None).fit(growing)
+    np.testing.assert_allclose(plain.point(4), median)
+    assert "0.7 x DynamicOptimizedTheta + 0.3 x median of" in " ".join(results.forecast(2).notes)
+
+
+def test_anchor_that_cannot_fit_falls_back_to_the_median() -> None:
+    # Five points: AutoETS cannot fit; with it as the anchor the blend is the median of the others.
+    short = make_series(np.array([120.0, 135.0, 150.0, 149.0, 170.0]))
+    members = ("DynamicOptimizedTheta", "AutoETS", "RandomWalkWithDrift")
+    results = Default(members=members, anchor="AutoETS").fit(short)
+    assert "AutoETS" in results.failed
+    points = results.member_points(3)
+    np.testing.assert_allclose(results.point(3), np.median(np.vstack(list(points.values())), axis=0))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"anchor": "AutoARIMA"}, "must be one of the members"), ({"anchor_weight": 1.5}, "between 0 and 1")],
+)
+def test_anchor_options_are_checked(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Default(**options)  # type: ignore[arg-type]

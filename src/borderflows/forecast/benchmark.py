@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -31,7 +31,8 @@ from borderflows.forecast.calibration import (
     standardised_errors,
     trend_group,
 )
-from borderflows.forecast.default import Default
+from borderflows.forecast.default import Default, anchored
+from borderflows.forecast.metrics import smape
 from borderflows.forecast.registry import Forecaster
 
 
@@ -182,7 +183,7 @@ def _calibration(
     tables: Sequence[ErrorTable], model: Default, windows: Windows, n_series: int, provenance: dict[str, Any]
 ) -> Calibration:
     scales = {key: learn(per_h, _scale_of(key)) for key, per_h in _pool(tables).items()}
-    description = f"{model.combine} of {', '.join(model.members)} (statsforecast), non-seasonal; centred errors"
+    description = f"{model.describe()} (statsforecast), non-seasonal; centred errors"
     info = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_series": n_series,
@@ -243,3 +244,83 @@ def cross_fitted(
     name = f"Default ({folds}-fold cross-fitted, {windows} windows)"
     scores["model"] = name
     return Evaluation(name, scores, sum(part.seconds for part in parts), failures), learning
+
+
+ANCHOR_GRID: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
+"""Anchor weights compared by :func:`select_anchor_weight`."""
+
+
+@dataclass(frozen=True)
+class AnchorSelection:
+    """How the default forecaster's anchor and its weight were chosen (training segments only).
+
+    Attributes
+    ----------
+    members
+        sMAPE and MASE of each member alone: ``member``, ``smape``, ``mase``.
+    weights
+        sMAPE and MASE of ``w * anchor + (1 - w) * median`` per grid weight: ``weight``, ``smape``, ``mase``.
+    anchor
+        The member with the lowest sMAPE.
+    weight
+        The grid weight with the lowest sMAPE (the smallest one on a tie).
+    n_series
+        Series scored (those with at least ``min_train + horizon`` training values).
+    """
+
+    members: pd.DataFrame
+    weights: pd.DataFrame
+    anchor: str
+    weight: float
+    n_series: int
+
+
+def select_anchor_weight(
+    cases: Sequence[Case],
+    *,
+    forecaster: Default | None = None,
+    horizon: int = 6,
+    min_train: int = 8,
+    grid: Sequence[float] = ANCHOR_GRID,
+) -> AnchorSelection:
+    """Choose the default forecaster's anchor member and weight from the *training* segments only.
+
+    Each series is forecast from its last full-horizon origin inside the training segment (``horizon``
+    years before its end, with at least ``min_train`` values of history) and scored on the training
+    segment's last ``horizon`` values, the analogue of the held-out test. The anchor is the member with
+    the lowest sMAPE alone; its weight the grid value whose blend with the members' median has the
+    lowest sMAPE. Test segments are never read (``test_select_anchor_weight_never_reads_test_values``).
+    MASE is reported beside sMAPE so that a trade-off between the two is visible.
+    """
+    model = replace(forecaster or Default(), anchor=None)
+    histories, actuals, points = [], [], []
+    for case in cases:
+        n = case.train.values.size
+        if n - horizon < min_train:
+            continue
+        history = head(case.train, n - horizon)
+        fitted = model.fit(history)
+        if set(fitted.fitted) != set(model.members):  # keep windows where every member could fit
+            continue
+        histories.append(history.values)
+        actuals.append(case.train.values[n - horizon :])
+        points.append(fitted.member_points(horizon))
+
+    def scores(forecasts: list[npt.NDArray[np.float64]]) -> tuple[float, float]:
+        s = [float(np.mean(smape(y, f))) for y, f in zip(actuals, forecasts, strict=True)]
+        m = [
+            float(np.mean(np.abs(y - f)) / max(float(np.mean(np.abs(np.diff(h)))), 1e-12))
+            for y, f, h in zip(actuals, forecasts, histories, strict=True)
+        ]
+        return float(np.mean(s)), float(np.mean(m))
+
+    members = pd.DataFrame(
+        [(name, *scores([p[name] for p in points])) for name in model.members], columns=["member", "smape", "mase"]
+    )
+    anchor = str(members["member"].to_numpy()[int(np.argmin(members["smape"].to_numpy()))])
+    weights = pd.DataFrame(
+        [(w, *scores([anchored(p, model.combine, anchor, w) for p in points])) for w in grid],
+        columns=["weight", "smape", "mase"],
+    )
+    weight = float(weights["weight"].to_numpy()[int(np.argmin(weights["smape"].to_numpy()))])
+    return AnchorSelection(members, weights, anchor, weight, len(points))
