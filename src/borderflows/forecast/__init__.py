@@ -13,6 +13,8 @@ from typing import Any
 
 _EXPORTS = {
     "Default": "borderflows.forecast.default",
+    "Ensemble": "borderflows.forecast.ensemble",
+    "stack": "borderflows.forecast.ensemble",
     "StatsForecastBaseline": "borderflows.forecast.baselines",
     "Forecast": "borderflows.forecast.results",
     "backtest": "borderflows.forecast.backtest",
