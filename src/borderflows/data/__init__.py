@@ -26,7 +26,13 @@ from borderflows.data.load import (
     series_frame,
     world_totals,
 )
-from borderflows.data.mirror import SOURCE_PRIORITY, MirrorPair, mirror_pair, mirror_pair_from_frame
+from borderflows.data.mirror import (
+    SOURCE_PRIORITY,
+    MirrorPair,
+    mirror_pair,
+    mirror_pair_from_frame,
+    mirror_pair_from_observations,
+)
 from borderflows.data.registry import DATASETS, data_dir
 from borderflows.data.validate_input import series_from_frame
 from borderflows.data.yearly import YearlySeries, yearly_series
@@ -45,6 +51,7 @@ __all__ = [
     "load_dataset",
     "mirror_pair",
     "mirror_pair_from_frame",
+    "mirror_pair_from_observations",
     "points",
     "series",
     "series_frame",

@@ -138,6 +138,41 @@ def _build(exporter: str, importer: str, obs: pd.DataFrame, years: YearsLike = N
     return MirrorPair(exporter=exporter, importer=importer, observations=obs, table=table)
 
 
+def mirror_pair_from_observations(
+    exporter: str, importer: str, observations: pd.DataFrame, *, years: YearsLike = None
+) -> MirrorPair:
+    """Assemble a :class:`MirrorPair` from observation rows that already say which are usable.
+
+    The step :func:`mirror_pair` and :func:`mirror_pair_from_frame` end with: pick the default source
+    per (year, flow) by :data:`SOURCE_PRIORITY`, build the table and validate both frames. Use it when
+    combining curated rows with others (e.g. fetched ones, :mod:`borderflows.fetch.merge`) whose
+    ``usable`` and ``flag`` were decided upstream; :func:`mirror_pair_from_frame` would recompute them.
+
+    Parameters
+    ----------
+    exporter, importer
+        ISO3 codes.
+    observations
+        Rows with the columns of ``MirrorPair.observations`` except ``is_default``.
+    years
+        Optional subset of years.
+
+    Raises
+    ------
+    DataValidationError
+        A missing column, no trade rows, or rows that fail the observation schema.
+    """
+    needed = [c for c in OBSERVATION_COLUMNS if c != "is_default"]
+    missing = [c for c in needed if c not in observations.columns]
+    if missing:
+        raise DataValidationError(
+            f"observations lack column(s) {', '.join(missing)}",
+            column=missing[0],
+            fix=f"pass the columns of MirrorPair.observations except is_default: {', '.join(needed)}",
+        )
+    return _build(exporter, importer, observations, years)
+
+
 def _filter_years(obs: pd.DataFrame, years: YearsLike) -> pd.DataFrame:
     if years is None:
         return obs

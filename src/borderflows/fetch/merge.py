@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from borderflows.data.mirror import MirrorPair, _build
+from borderflows.data.mirror import MirrorPair, mirror_pair_from_observations
 from borderflows.exceptions import DataValidationError
 from borderflows.fetch.base import FETCHED_FLAG, Fetched
 
@@ -158,9 +158,8 @@ def mirror_pair_with_fetched(
             fix="check that the fetched data cover this pair and direction",
         )
     combined = combined.astype({"year": "int64", "value_usd_m": "float64", "usable": bool})
-    # `_build` is the data package's own assembly step (defaults, table, schema validation); the
-    # public `mirror_pair_from_frame` would recompute `usable` from flags and lose curated choices.
-    return _build(exporter, importer, combined)
+    # Not `mirror_pair_from_frame`: it would recompute `usable` from flags and lose the curated choices.
+    return mirror_pair_from_observations(exporter, importer, combined)
 
 
 PRODUCT_COLUMNS = [
