@@ -18,7 +18,9 @@ from borderflows.forecast.bayes.structure import Structure, build_model
 PHI, SIGMA_LEVEL, SIGMA_SLOPE, SIGMA_OBS = 0.85, 0.07, 0.02, 0.03
 
 
-def exact_loglik(y: np.ndarray, mask: np.ndarray, init: tuple[float, float, float, float]) -> float:
+def exact_loglik(
+    y: np.ndarray, mask: np.ndarray, init: tuple[float, float, float, float], obs_var: np.ndarray | None = None
+) -> float:
     """Multivariate normal log-density of the observed entries of ``y`` under the damped trend."""
     t = y.size
     # Latent vector u = (level0, slope0, eta_1..eta_{t-1}, zeta_1..zeta_{t-1}) with independent normals.
@@ -34,7 +36,8 @@ def exact_loglik(y: np.ndarray, mask: np.ndarray, init: tuple[float, float, floa
     sd_u = np.ones(k)
     mean_u[0], sd_u[0], mean_u[1], sd_u[1] = init
     mean = level_map @ mean_u
-    cov = level_map @ np.diag(sd_u**2) @ level_map.T + SIGMA_OBS**2 * np.eye(t)
+    extra = np.zeros(t) if obs_var is None else obs_var
+    cov = level_map @ np.diag(sd_u**2) @ level_map.T + np.diag(SIGMA_OBS**2 + extra)
     keep = mask > 0
     return float(stats.multivariate_normal(mean[keep], cov[np.ix_(keep, keep)]).logpdf(y[keep]))
 
@@ -60,28 +63,67 @@ def test_numpy_filter_matches_exact_density(rng: np.random.Generator) -> None:
     assert out.loglik.sum() == pytest.approx(exact_loglik(y, mask, init), rel=1e-9)
 
 
-def test_pymc_model_logp_is_prior_plus_exact_likelihood(rng: np.random.Generator) -> None:
+def test_numpy_filter_with_poisson_variance_matches_exact_density(rng: np.random.Generator) -> None:
+    """Counts: the known Poisson variance 1 / (y + 0.5) of log(y + 0.5) adds to the diagonal."""
+    counts = rng.poisson(np.exp(np.cumsum(rng.normal(0.05, 0.1, 10)) + 4.0)).astype(float)
+    y, obs_var = np.log(counts + 0.5), 1.0 / (counts + 0.5)
+    mask = np.ones(10)
+    mask[6] = 0.0
+    init = (float(y[0]), 0.5, 0.04, 0.05)
+    one = np.ones(1)
+    args = (y, mask, np.zeros((1, 10)), np.ones((1, 10)), tuple(np.asarray(v) for v in init))
+    params = (PHI * one, SIGMA_LEVEL * one, SIGMA_SLOPE * one, SIGMA_OBS * one)
+    out = kalman_filter_np(*args, *params, stop=9, obs_var=obs_var)  # type: ignore[arg-type]
+    assert out.loglik.sum() == pytest.approx(exact_loglik(y, mask, init, obs_var), rel=1e-9)
+    without = kalman_filter_np(*args, *params, stop=9)  # type: ignore[arg-type]
+    assert abs(without.loglik.sum() - out.loglik.sum()) > 0.1  # the variance is not silently dropped
+
+
+@pytest.mark.parametrize("likelihood", ["lognormal", "poisson_lognormal"])
+def test_pymc_model_logp_is_prior_plus_exact_likelihood(rng: np.random.Generator, likelihood: str) -> None:
+    """The model samples (log total noise variance, logit of the level's share): same posterior, new coordinates.
+
+    With ``jacobian=False`` the model's log-density at a point is the prior density of
+    ``(log sigma_level, log sigma_obs)`` (normal: the lognormal priors on the log scale), the
+    lognormal density of ``sigma_slope``, the Beta density of ``phi`` and the exact likelihood. The
+    map from the sampled coordinates to ``(log sigma_level, log sigma_obs)`` has constant Jacobian, so
+    no further term is needed for the posterior to be the one with lognormal priors on both sds.
+    """
     priors = default_priors()
     scales = priors.log
     y = np.cumsum(rng.normal(0.05, 0.1, 8)) + 3.0
+    obs_var = np.full(8, 0.002) if likelihood == "poisson_lognormal" else np.zeros(8)
     mask = np.array([1, 1, 1, 0, 1, 1, 1, 1], dtype=float)
-    data = {"y": y, "mask": mask, "offset": np.zeros(8), "after_break": np.zeros(8), "z0": np.array(y[0])}
-    model = build_model(Structure("lognormal", 8, False), priors, data)
+    data = {
+        "y": y,
+        "mask": mask,
+        "offset": np.zeros(8),
+        "after_break": np.zeros(8),
+        "z0": np.array(y[0]),
+        "obs_var": obs_var,
+    }
+    model = build_model(Structure(likelihood, 8, False), priors, data)  # type: ignore[arg-type]
+    log_var = np.log(SIGMA_LEVEL**2 + SIGMA_OBS**2)
     point = {
         "phi_logodds__": np.log(PHI / (1 - PHI)),
-        "sigma_level_log__": np.log(SIGMA_LEVEL),
+        "log_noise_var": log_var,
+        "logit_level_share": np.log(SIGMA_LEVEL**2 / SIGMA_OBS**2),
         "sigma_slope_log__": np.log(SIGMA_SLOPE),
-        "sigma_obs_log__": np.log(SIGMA_OBS),
     }
     total = model.compile_logp(jacobian=False)(point)
+    fn = model.compile_fn(
+        model.replace_rvs_by_values([model["sigma_obs"]])[0], inputs=model.value_vars, on_unused_input="ignore"
+    )
+    sigma_obs = fn(point)
+    assert sigma_obs == pytest.approx(SIGMA_OBS, rel=1e-12)
     prior = (
         stats.beta(priors.phi_alpha, priors.phi_beta).logpdf(PHI)
-        + stats.lognorm(scales.log_sigma_level[1], scale=np.exp(scales.log_sigma_level[0])).logpdf(SIGMA_LEVEL)
+        + stats.norm(*scales.log_sigma_level).logpdf(np.log(SIGMA_LEVEL))
         + stats.lognorm(scales.log_sigma_slope[1], scale=np.exp(scales.log_sigma_slope[0])).logpdf(SIGMA_SLOPE)
-        + stats.lognorm(scales.log_sigma_obs[1], scale=np.exp(scales.log_sigma_obs[0])).logpdf(SIGMA_OBS)
+        + stats.norm(*scales.log_sigma_obs).logpdf(np.log(SIGMA_OBS))
     )
     init = (float(y[0]), scales.level0_sd, scales.slope0[0], scales.slope0[1])
-    assert total == pytest.approx(prior + exact_loglik(y, mask, init), rel=1e-8)
+    assert total == pytest.approx(prior + exact_loglik(y, mask, init, obs_var), rel=1e-8)
 
 
 def test_negbin_model_logp_at_known_state() -> None:
@@ -95,7 +137,14 @@ def test_negbin_model_logp_at_known_state() -> None:
     counts = np.array([1000.0, 1200.0, 1500.0, 900.0])
     offset = np.log(np.array([1.0, 1.0, 1.0, 0.75]))
     after_break = np.array([0.0, 0.0, 1.0, 1.0])
-    data = {"y": counts, "mask": np.ones(t), "offset": offset, "after_break": after_break, "z0": np.array(np.log(1000))}
+    data = {
+        "y": counts,
+        "mask": np.ones(t),
+        "offset": offset,
+        "after_break": after_break,
+        "z0": np.array(np.log(1000)),
+        "obs_var": np.zeros(t),
+    }
     model = build_model(Structure("negbin", t, True), priors, data)
     eta, zeta = np.array([0.5, -0.3, 0.2]), np.array([0.1, 0.0, -0.4])
     level0, slope0, effect, cv = np.log(1000.0), 0.05, 0.3, 0.1

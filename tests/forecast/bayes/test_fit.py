@@ -76,7 +76,8 @@ def test_counts_with_partial_year_and_definition_break(rng: np.random.Generator)
     counts = rng.poisson(level * exposure * rng.lognormal(0, 0.03, years.size)).astype(float)
     spec = DampedTrend(break_year=2013)
     fit = spec.fit(series(counts, "count", exposure), random_seed=5)
-    assert fit.likelihood == "negbin"
+    assert fit.likelihood == "poisson_lognormal"  # "auto" for counts of 20 and more
+    assert np.array_equal(fit.forecast(2).draws, np.round(fit.forecast(2).draws))  # whole-number draws
     effect = fit.parameter_interval("break_effect", prob=0.9)
     assert effect.loc[0, "lower"] < np.log(2.0) < effect.loc[0, "upper"]
     assert effect.loc[0, "lower"] > 0.3  # the shift is detected, not just allowed
@@ -88,6 +89,15 @@ def test_counts_with_partial_year_and_definition_break(rng: np.random.Generator)
     naive = spec.fit(series(counts, "count"), random_seed=5)
     assert float(np.median(naive.forecast(1).draws)) < 0.92 * with_exposure
     assert any("partial-year" in note for note in fit.forecast(1).notes)
+
+
+def test_auto_likelihood_for_counts_depends_on_their_size() -> None:
+    """The Gaussian approximation on log counts is used only where it is accurate (counts >= 20)."""
+    large = series(np.arange(20.0, 35.0), "count")
+    small = series(np.r_[np.arange(20.0, 34.0), 19.0], "count")
+    assert DampedTrend().resolved_likelihood(large) == "poisson_lognormal"
+    assert DampedTrend().resolved_likelihood(small) == "negbin"
+    assert DampedTrend().resolved_likelihood(series(np.arange(1.0, 16.0), "positive")) == "lognormal"
 
 
 def test_signed_series_keeps_both_signs(rng: np.random.Generator) -> None:
@@ -112,6 +122,8 @@ def test_bad_input_is_named() -> None:
         DampedTrend(break_year=1990).fit(good, random_seed=1)
     with pytest.raises(DataValidationError, match="whole numbers"):
         DampedTrend(likelihood="negbin").fit(series(np.full(15, 2.5), "positive"), random_seed=1)
+    with pytest.raises(DataValidationError, match="whole numbers"):
+        DampedTrend(likelihood="poisson_lognormal").fit(series(np.full(15, 2.5), "positive"), random_seed=1)
     with pytest.raises(DataValidationError, match="partial-year"):
         DampedTrend(likelihood="signed").fit(series(np.arange(15.0) - 5, "signed", np.r_[np.ones(14), 0.5]))
     with pytest.raises(DataValidationError, match="at least three"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,11 +34,15 @@ def placeholder_data(length: int) -> dict[str, np.ndarray]:
         "offset": np.zeros(length),
         "after_break": np.zeros(length),
         "z0": np.array(0.0),
+        "obs_var": np.zeros(length),
     }
 
 
 def compiled_model(structure: Structure, priors: ForecastPriors) -> Any:
     """The nutpie-compiled model for ``structure`` under ``priors`` (built once per process)."""
+    if structure.likelihood == "poisson_lognormal":
+        # Same graph as the log-normal one (the Poisson variance arrives through the obs_var container).
+        structure = replace(structure, likelihood="lognormal")
     key = (structure, json.dumps(priors.to_dict(), sort_keys=True))
     with _LOCK:
         if key not in _CACHE:

@@ -37,6 +37,7 @@ def kalman_loglik_pt(
     sigma_level: pt.TensorVariable,
     sigma_slope: pt.TensorVariable,
     sigma_obs: pt.TensorVariable,
+    obs_var: pt.TensorVariable,
 ) -> pt.TensorVariable:
     """Total log-likelihood of the masked observations (a PyTensor scalar).
 
@@ -51,11 +52,14 @@ def kalman_loglik_pt(
         ``(level mean, level sd, slope mean, slope sd)`` of the initial state.
     phi, sigma_level, sigma_slope, sigma_obs
         Damping and standard deviations.
+    obs_var
+        Known extra observation variance per step, length T (zero except for counts, where it is the
+        Poisson part ``1 / (y + 0.5)`` of the variance of ``log(y + 0.5)``).
     """
     so2, sl2, ss2 = sigma_obs**2, sigma_level**2, sigma_slope**2
 
-    def step(y_t, m_t, s_t, lam_t, a0, a1, p00, p01, p11, phi, so2, sl2, ss2):
-        f = p00 + so2
+    def step(y_t, m_t, s_t, lam_t, r_t, a0, a1, p00, p01, p11, phi, so2, sl2, ss2):
+        f = p00 + so2 + r_t
         v = y_t - a0 - s_t
         ll = m_t * (-0.5 * (LOG_2PI + pt.log(f) + v * v / f))
         k0, k1 = m_t * p00 / f, m_t * p01 / f
@@ -72,7 +76,7 @@ def kalman_loglik_pt(
     zero = pt.zeros_like(level_mean)
     outputs = pytensor.scan(
         step,
-        sequences=[y, mask, shift, lam],
+        sequences=[y, mask, shift, lam, obs_var],
         outputs_info=[level_mean, slope_mean, level_sd**2, zero, slope_sd**2, None],
         non_sequences=[phi, so2, sl2, ss2],  # explicit, so PyMC can swap random variables for values
         return_updates=False,
@@ -111,11 +115,13 @@ def kalman_filter_np(
     sigma_slope: FloatArray,
     sigma_obs: FloatArray,
     stop: int,
+    obs_var: FloatArray | None = None,
 ) -> FilterOutput:
     """Run the filter over positions ``0..stop`` for S draws at once.
 
-    ``y`` and ``mask`` have shape (T,); ``shift`` and ``lam`` shape (S, T); parameters shape (S,).
-    The returned state is the filtered state at ``stop`` (after its update, before predicting).
+    ``y``, ``mask`` and ``obs_var`` (known extra observation variance, default zero) have shape (T,);
+    ``shift`` and ``lam`` shape (S, T); parameters shape (S,). The returned state is the filtered
+    state at ``stop`` (after its update, before predicting).
     """
     so2, sl2, ss2 = sigma_obs**2, sigma_level**2, sigma_slope**2
     a0, level_sd, a1, slope_sd = (np.asarray(v, dtype=float) for v in init)
@@ -125,8 +131,9 @@ def kalman_filter_np(
     p11 = np.broadcast_to(slope_sd**2, (n,)).copy()
     p01 = np.zeros(n)
     loglik = np.zeros((n, y.size))
+    extra = np.zeros(y.size) if obs_var is None else np.asarray(obs_var, dtype=float)
     for t in range(stop + 1):
-        f = p00 + so2
+        f = p00 + so2 + extra[t]
         v = y[t] - a0 - shift[:, t]
         if mask[t] > 0:
             loglik[:, t] = -0.5 * (LOG_2PI + np.log(f) + v * v / f)

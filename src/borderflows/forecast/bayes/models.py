@@ -3,8 +3,13 @@
 ``DampedTrend`` is one family with three likelihoods chosen by the series' kind:
 
 * ``"lognormal"`` (positive amounts): damped local linear trend on the log scale;
-* ``"negbin"`` (people counts): negative binomial whose log-mean is the latent state, with the
-  partial-year exposure as offset ``log(exposure)``;
+* ``"poisson_lognormal"`` (people counts in the tens and more): Poisson counts whose log-mean is the
+  latent state plus learned log-normal overdispersion; fitted through a Gaussian approximation on
+  ``log(y + 0.5)`` so the Kalman filter integrates the states out, forecast as exact Poisson-lognormal
+  draws;
+* ``"negbin"`` (small counts): negative binomial whose log-mean is the latent state (sampled);
+
+both count likelihoods take the partial-year exposure as offset ``log(exposure)``;
 * ``"signed"`` (flows that change sign, e.g. net FDI): the trend on a standardised level scale with
   Student-t innovations.
 
@@ -49,8 +54,8 @@ class DampedTrend:
     Parameters
     ----------
     likelihood
-        ``"auto"`` (from the series kind: count -> ``"negbin"``, positive -> ``"lognormal"``,
-        signed -> ``"signed"``) or one of those three.
+        ``"auto"`` (from the series kind: count -> ``"poisson_lognormal"`` when every count is at least
+        20, else ``"negbin"``; positive -> ``"lognormal"``; signed -> ``"signed"``) or one of those four.
     break_year
         First year under a new definition (a level shift with prior ``Normal(0, priors.break_sd)`` on
         the model scale), or None.
@@ -58,7 +63,7 @@ class DampedTrend:
         Hyperparameters; None uses the learned :func:`~borderflows.forecast.bayes.priors.default_priors`.
     """
 
-    likelihood: Literal["auto", "lognormal", "negbin", "signed"] = "auto"
+    likelihood: Literal["auto", "lognormal", "poisson_lognormal", "negbin", "signed"] = "auto"
     break_year: int | None = None
     priors: ForecastPriors | None = None
 
@@ -203,6 +208,7 @@ class BayesianFit:
             self.draws("sigma_slope"),
             self.draws("sigma_obs"),
             stop,
+            data["obs_var"],
         )
 
     def forecast(self, horizon: int, *, random_seed: int | None = None) -> Forecast:
@@ -250,6 +256,9 @@ class BayesianFit:
         """Data-scale draws given model-scale means ``mu`` of shape (n_draws, horizon)."""
         if self.likelihood == "lognormal":
             return np.exp(mu + self.draws("sigma_obs")[:, None] * rng.standard_normal(mu.shape))
+        if self.likelihood == "poisson_lognormal":
+            rate = np.exp(mu + self.draws("sigma_obs")[:, None] * rng.standard_normal(mu.shape))
+            return rng.poisson(rate).astype(float)
         if self.likelihood == "negbin":
             alpha = 1.0 / self.draws("cv_obs")[:, None] ** 2
             rate = rng.gamma(alpha, np.exp(mu) / alpha)
@@ -274,7 +283,9 @@ class BayesianFit:
         ``log p(y_t | y_<t, theta)`` given every earlier year (their sum is the likelihood: the
         chain-rule factorisation leave-future-out CV uses); for counts the latent state makes the
         years conditionally independent. Lognormal densities include the Jacobian ``-log y`` and
-        signed ones ``-log scale`` so that models on different scales compare.
+        signed ones ``-log scale`` so that models on different scales compare; Poisson-lognormal ones
+        are the Gaussian approximation's density of ``y + 0.5`` (close to the probability of the count
+        for counts in the tens and more).
         """
         idx = np.arange(self.series.values.size) if positions is None else np.asarray(positions)
         where = self.layout.observed[idx]
@@ -286,6 +297,8 @@ class BayesianFit:
         loglik = self._filter(int(self.layout.structure.length - 1), every_year=True).loglik[:, where]
         if self.likelihood == "lognormal":
             return np.asarray(loglik - np.log(values))
+        if self.likelihood == "poisson_lognormal":
+            return np.asarray(loglik - np.log(values + 0.5))
         return np.asarray(loglik - np.log(self.layout.scale))
 
     def parameter_interval(
