@@ -13,97 +13,88 @@
 # %% [markdown]
 # # 04 · FDI forecasts with honest intervals
 #
-# Direct investment into Kazakhstan: net incurrence of direct-investment liabilities (IMF balance of
-# payments, USD million; it can be negative) and China's inward FDI stock (wiiw / National Bank of
-# Kazakhstan, EUR million), forecast five years ahead. We fit
-# the classical baselines and the default forecaster (a combination of statsforecast models whose
-# error distribution was learned on the M3 yearly competition), compare them in a rolling-origin
-# backtest on the series' own history, and draw fan charts. Every interval states its probability and
-# kind. The Bayesian damped-trend model (`DampedTrend`) runs in the full preset only: in the fast
-# preset CI uses, its sampling costs minutes per series.
+# Direct investment in Kazakhstan, forecast five years ahead: China's inward FDI stock (wiiw / National
+# Bank of Kazakhstan, EUR million) and the net incurrence of direct-investment liabilities (IMF balance
+# of payments, USD million). The same library calls as notebook 03 (`borderflows.report.story`): the
+# classical baselines and the default forecaster, a rolling-origin backtest, fan charts, and the
+# Bayesian damped trend with its convergence verdict. Every interval states its probability and kind.
+# What is specific to FDI:
+#
+# - net flows **change sign** (the balance of payments in 2025, China's net inflow in 2015-2020), so
+#   log-scale models do not apply to them: the Bayesian model uses a Student-t level model there;
+# - the series come in **different currencies and concepts** (USD balance of payments, EUR wiiw):
+#   each is forecast on its own, never converted, summed or spliced with another;
+# - the wiiw series change definition in 2013 (directional principle, BPM6);
+# - a few short, volatile histories: expect wide intervals.
 
 # %%
-import matplotlib.pyplot as plt
-import pandas as pd
-
 import borderflows as bf
-from borderflows.forecast.backtest import compare
-from borderflows.forecast.outputs import forecast_table
-from borderflows.forecast.registry import get
-from borderflows.notebooks import show_table
-from borderflows.plotting.forecast import fan_chart
+from borderflows.forecast.bayes import DampedTrend
+from borderflows.notebooks import show_figure, show_table
+from borderflows.report.story import ForecastStory
 
 # %% tags=["parameters"]
 preset = "fast"
 random_seed = 2024
 horizon = 5
-series_names = ["fdi.bop.net_liabilities_usd", "fdi.wiiw.stock.chn_eur"]
-bayesian = None  # None: fit the Bayesian DampedTrend only in the full preset
+series_names = ["fdi.wiiw.stock.chn_eur", "fdi.bop.net_liabilities_usd"]
+bayesian_series = None  # None: every series in the full preset, the first one in the fast preset; [] skips
 
 # %%
-probs = (0.8, 0.95)
-models = ["Naive", "AutoETS", "AutoARIMA", "DynamicOptimizedTheta", "Default"]
-catalog = bf.data.list_series()
-show_table(catalog[catalog["name"].isin(series_names)], "fdi_series")
+story = ForecastStory.of(series_names, horizon=horizon, random_seed=random_seed)
+show_table(story.catalog(), "fdi_series")
 
 # %% [markdown]
-# ## The histories
+# ## Units, concepts and signs of every bundled FDI series
+#
+# One row per series: unit, concept, how many years are negative and how often the sign changes,
+# and the definition break. Series with different units or concepts are never combined.
 
 # %%
-series = {name: bf.data.series(name) for name in series_names}
-show_table(pd.concat([s.to_frame().assign(series=name) for name, s in series.items()]), "history")
+catalog = bf.data.list_series()
+every_fdi = ForecastStory.of(catalog.loc[catalog["name"].str.startswith("fdi."), "name"].tolist())
+show_table(every_fdi.profile(), "profile")
+
+# %% [markdown]
+# ## The histories and their quirks
+
+# %%
+show_table(story.histories(), "history")
+show_table(story.quirks(), "quirks")
 
 # %% [markdown]
 # ## Forecasts from every model
 #
-# One row per series, model, year and interval probability; `kind` says how the interval was taken
-# from the predictive draws.
+# One row per series, model, year and interval probability, in the series' own unit; `kind` says how
+# the interval was taken from the predictive draws.
 
 # %%
-forecasts = {
-    (name, model): get(model).fit(s, random_seed=random_seed).forecast(horizon)
-    for name, s in series.items()
-    for model in models
-}
-show_table(pd.concat([forecast_table(f, probs) for f in forecasts.values()], ignore_index=True), "forecasts")
-
-# %%
-fig, axes = plt.subplots(1, len(series_names), figsize=(6 * len(series_names), 4))
-for ax, name in zip(axes, series_names, strict=True):
-    fan_chart(forecasts[(name, "Default")], probs=probs, ax=ax)
-    ax.legend(fontsize=7)
+show_table(story.forecast_table(), "forecasts")
+show_figure(story.fan_charts(), "fan_charts")
 
 # %% [markdown]
 # ## Backtest against the baselines
 #
 # Rolling origins over the last eight years, up to three years ahead. FDI flows are volatile and
-# short: expect wide intervals, and read coverage over few windows with its sampling error in mind.
-# sMAPE and MASE score the point forecast, `coverage` is the share of outcomes inside the interval of probability `prob`
+# short: read coverage over so few windows with its sampling error in mind. sMAPE and MASE score the
+# point forecast, `coverage` is the share of outcomes inside the interval of probability `prob`
 # (nominal = `prob`), MSIS scores interval width and misses together, scaled CRPS the whole
 # predictive distribution. Lower is better except for coverage, which should be near `prob`.
 
 # %%
-runs = compare(
-    [get(model) for model in models], series.values(), horizon=3, n_origins=8, probs=probs, random_seed=random_seed
-)
-show_table(runs.summary(("series", "model")), "backtest")
+show_table(story.backtest_table(horizon=3, n_origins=8), "backtest")
 
 # %% [markdown]
-# ## The Bayesian damped trend (full preset)
+# ## The Bayesian damped trend
 #
-# A damped local linear trend with a likelihood that suits each series (Student-t on the level for
-# the signed flow, log-normal for the stock), with priors learned from related series. Its
+# A damped local linear trend with a likelihood that suits each series (log-normal for the stock,
+# Student-t on the level for the signed flow), with priors learned from related series. Its
 # convergence verdict is shown with it: a forecast whose posterior failed the gate is not citable.
+# The fast preset fits the first series only (seconds of sampling); the full preset fits all.
 
 # %%
-fit_bayesian = preset == "full" if bayesian is None else bayesian
-if fit_bayesian:
-    from borderflows.forecast.bayes import DampedTrend
-
-    fits = {name: DampedTrend().fit(s, random_seed=random_seed, preset=preset) for name, s in series.items()}
-    verdicts = pd.DataFrame([{"series": name, **fit.diagnostics.to_dict()} for name, fit in fits.items()])
-    show_table(verdicts[["series", "verdict", "max_rhat", "min_ess_bulk", "divergences"]], "bayes_diagnostics")
-    bayes = [fit.forecast(horizon) for fit in fits.values()]
-    show_table(pd.concat([forecast_table(f, probs) for f in bayes], ignore_index=True), "bayes_forecasts")
-else:
-    print(f"preset {preset!r}: the Bayesian DampedTrend is skipped (set bayesian = True to fit it anyway)")
+if bayesian_series is None:  # every series in the full preset, the first one in the fast preset
+    bayesian_series = series_names if preset == "full" else series_names[:1]
+bayes = story.bayesian(DampedTrend(), preset=preset, names=bayesian_series)
+show_table(bayes.diagnostics_table(), "bayes_diagnostics")
+show_table(bayes.forecast_table(), "bayes_forecasts")

@@ -3,7 +3,8 @@
 Each script has a cell tagged ``parameters`` that sets ``preset = "fast"``; :func:`execute_notebook`
 inserts a cell after it with the requested values (papermill's convention) and runs every cell in a
 fresh kernel. :func:`show_table` is what notebooks call to display a table: it renders as HTML for
-readers and also carries the numbers in a private MIME type so that two runs can be compared.
+readers and also carries the numbers in a private MIME type so that two runs can be compared;
+:func:`show_figure` displays a figure that library code returned.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pandas as pd
 
 from borderflows.exceptions import BorderflowsError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TABLE_MIME = "application/vnd.borderflows.table+json"
 """MIME type under which :func:`show_table` stores a table's values in a notebook's outputs."""
@@ -43,6 +48,22 @@ def show_table(frame: pd.DataFrame, name: str) -> None:
         TABLE_MIME: {"name": name, "table": frame.to_json(orient="split", index=False, date_format="iso")},
     }
     display(bundle, raw=True)
+
+
+def show_figure(figure: Figure, name: str, *, dpi: int = 100) -> None:
+    """Display a matplotlib ``figure`` in a notebook as a PNG, whatever the kernel's plotting backend.
+
+    Library plotting functions return figures without touching pyplot's global state, so nothing
+    shows them automatically; this renders one once, under ``name`` in the text fallback.
+    """
+    from base64 import b64encode
+    from io import BytesIO
+
+    from IPython.display import display
+
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    display({"image/png": b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"<figure {name}>"}, raw=True)
 
 
 def list_notebooks(folder: Path | None = None) -> list[Path]:
@@ -85,6 +106,25 @@ def _parameters_source(parameters: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class NotebookRun:
+    """One notebook execution for :func:`execute_notebooks`.
+
+    Attributes
+    ----------
+    script
+        The ``.py`` percent script.
+    parameters
+        Names and values set after the cell tagged ``parameters`` (e.g. ``{"preset": "full"}``).
+    workdir
+        Working directory of the kernel; default the script's folder.
+    """
+
+    script: Path
+    parameters: Mapping[str, Any] | None = None
+    workdir: Path | None = None
+
+
 def execute_notebook(
     script: Path,
     parameters: Mapping[str, Any] | None = None,
@@ -115,32 +155,82 @@ def execute_notebook(
     BorderflowsError
         If the script has no ``parameters`` cell while parameters are given, or a cell fails.
     """
+    run = NotebookRun(Path(script), parameters, workdir)
+    notebook, client = _prepare(run, timeout)
+    try:
+        client.execute()
+    except Exception as error:
+        _raise_failure(run, error)
+    return notebook
+
+
+def execute_notebooks(runs: Sequence[NotebookRun], *, timeout: int = 1800, concurrency: int = 2) -> list[Any]:
+    """Execute several notebooks, ``concurrency`` kernels at a time, and return them in order.
+
+    Much of a notebook run is single-threaded (starting the kernel, imports, compiling models), so two
+    kernels on two cores take little more than one. The kernels run on an event loop in a worker
+    thread, which is closed afterwards (safe to call from a notebook or a test).
+
+    Raises
+    ------
+    BorderflowsError
+        As :func:`execute_notebook`, for the first run (in order) that failed; the others still finish.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    prepared = [_prepare(run, timeout) for run in runs]
+
+    async def execute_all() -> list[BaseException | None]:
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(client: Any) -> None:
+            async with gate:
+                await client.async_execute()
+
+        results = await asyncio.gather(*(one(client) for _, client in prepared), return_exceptions=True)
+        return [result if isinstance(result, BaseException) else None for result in results]
+
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        errors = worker.submit(asyncio.run, execute_all()).result()
+    for run, error in zip(runs, errors, strict=True):
+        if error is not None:
+            _raise_failure(run, error)
+    return [notebook for notebook, _ in prepared]
+
+
+def _prepare(run: NotebookRun, timeout: int) -> tuple[Any, Any]:
+    """The notebook with its parameters injected, and a client ready to execute it."""
     jupytext, nbclient, nbformat = _imports()
     # jupyter_core warns (DeprecationWarning) unless told to use platformdirs; we want the new behaviour.
     os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-    notebook = jupytext.read(script)
+    notebook = jupytext.read(run.script)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    if parameters:
+    if run.parameters:
         index = next(
             (i for i, cell in enumerate(notebook.cells) if PARAMETERS_TAG in cell.metadata.get("tags", [])), None
         )
         if index is None:
-            raise BorderflowsError(f"{script.name} has no cell tagged '{PARAMETERS_TAG}'; add one holding `preset`")
-        cell = nbformat.v4.new_code_cell(_parameters_source(parameters))
+            raise BorderflowsError(f"{run.script.name} has no cell tagged '{PARAMETERS_TAG}'; add one holding `preset`")
+        cell = nbformat.v4.new_code_cell(_parameters_source(run.parameters))
         cell.metadata["tags"] = [INJECTED_TAG]
         notebook.cells.insert(index + 1, cell)
     client = nbclient.NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
-        resources={"metadata": {"path": str(workdir or script.parent)}},
+        resources={"metadata": {"path": str(run.workdir or run.script.parent)}},
     )
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as error:
+    return notebook, client
+
+
+def _raise_failure(run: NotebookRun, error: BaseException) -> NoReturn:
+    """Raise a one-line BorderflowsError for a failed cell; re-raise anything else as it is."""
+    _, nbclient, _ = _imports()
+    if isinstance(error, nbclient.exceptions.CellExecutionError):
         summary = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()
-        raise BorderflowsError(f"{script.name} failed: {summary[-1] if summary else error}") from error
-    return notebook
+        raise BorderflowsError(f"{run.script.name} failed: {summary[-1] if summary else error}") from error
+    raise error
 
 
 def notebook_tables(notebook: Any) -> dict[str, pd.DataFrame]:

@@ -8,7 +8,14 @@ import nbformat
 import pytest
 
 from borderflows.exceptions import BorderflowsError
-from borderflows.notebooks import execute_notebook, list_notebooks, notebook_tables, render_notebooks
+from borderflows.notebooks import (
+    NotebookRun,
+    execute_notebook,
+    execute_notebooks,
+    list_notebooks,
+    notebook_tables,
+    render_notebooks,
+)
 
 SCRIPT = """# %% tags=["parameters"]
 preset = "fast"
@@ -46,3 +53,16 @@ def test_parameters_need_a_tagged_cell(tmp_path: Path) -> None:
     script.write_text('# %%\npreset = "fast"\n')
     with pytest.raises(BorderflowsError, match="no cell tagged 'parameters'"):
         execute_notebook(script, {"preset": "full"}, workdir=tmp_path, timeout=120)
+
+
+def test_several_notebooks_run_concurrently_in_order_and_name_the_failing_one(tmp_path: Path) -> None:
+    script = tmp_path / "01_echo.py"
+    script.write_text(SCRIPT)
+    runs = [NotebookRun(script, {"preset": preset}, tmp_path) for preset in ("fast", "full", "fast")]
+    executed = execute_notebooks(runs, timeout=120)
+    assert [notebook_tables(nb)["echo"]["preset"].item() for nb in executed] == ["fast", "full", "fast"]
+
+    broken = tmp_path / "02_broken.py"
+    broken.write_text('# %% tags=["parameters"]\npreset = "fast"\n\n# %%\nraise KeyError("arrivals")\n')
+    with pytest.raises(BorderflowsError, match=r"02_broken.py failed: KeyError: 'arrivals'"):
+        execute_notebooks([NotebookRun(script), NotebookRun(broken)], timeout=120)

@@ -3,6 +3,9 @@
 >>> from borderflows.report import build_report, write_report
 >>> report = build_report("borderflows-report")          # reuses committed outputs when current
 >>> write_report(report, "borderflows-report")            # report.html (self-contained) + report.md
+
+:class:`ForecastStory` holds the steps the forecasting notebooks share (tables, fan charts, backtest,
+Bayesian fits with their verdicts).
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from borderflows.report.build import Report, ReportEntry, ReportEvent, build_rep
 from borderflows.report.locate import discover_specs, models_dir, notebooks_dir, repo_root
 from borderflows.report.record import RecordCheck, check_record, runner_for
 from borderflows.report.render import write_html, write_markdown, write_report
+from borderflows.report.story import BayesianStory, ForecastStory
 
 __all__ = [
+    "BayesianStory",
+    "ForecastStory",
     "RecordCheck",
     "Report",
     "ReportEntry",
