@@ -10,7 +10,7 @@ forecaster's error calibration from rolling origins inside the *training* segmen
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,12 +216,16 @@ def cross_fitted(
     folds: int = 10,
     windows: Windows = "end",
     probs: Sequence[float] = DEFAULT_PROBS,
+    wrap: Callable[[Default], Forecaster] | None = None,
+    label: str = "Default",
 ) -> tuple[Evaluation, float]:
     """Evaluate the default forecaster with a calibration cross-fitted across series.
 
     Series are split into ``folds`` groups by position; each group is forecast with error quantiles
     learned from the *other* groups only (their end-of-training forecasts scored on their test
     segments, with ``windows="end"``), so no series' own test values shape its intervals.
+    ``wrap`` turns each fold's calibrated default forecaster into the forecaster evaluated (e.g. an
+    :class:`~borderflows.forecast.ensemble.Ensemble` containing it); ``label`` names it in the table.
 
     Returns
     -------
@@ -238,10 +242,11 @@ def cross_fitted(
         others = [t for t, g in zip(tables, groups, strict=True) if g != fold]
         calibration = _calibration(others, model, windows, len(others), {"cross_fit_fold": fold})
         members = [case for case, g in zip(cases, groups, strict=True) if g == fold]
-        parts.append(evaluate(Default(calibration=calibration), members, probs=probs))
+        fold_default = Default(calibration=calibration)
+        parts.append(evaluate(wrap(fold_default) if wrap else fold_default, members, probs=probs))
     scores = pd.concat([part.scores for part in parts], ignore_index=True)
     failures = tuple(f for part in parts for f in part.failures)
-    name = f"Default ({folds}-fold cross-fitted, {windows} windows)"
+    name = f"{label} ({folds}-fold cross-fitted, {windows} windows)"
     scores["model"] = name
     return Evaluation(name, scores, sum(part.seconds for part in parts), failures), learning
 

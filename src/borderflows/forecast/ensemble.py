@@ -144,17 +144,29 @@ def fit_weights(windows: _Windows, mask: npt.NDArray[np.bool_]) -> npt.NDArray[n
     The objective is convex in the weights (a quantile average is linear in them and the pinball loss
     is convex); SLSQP from equal weights, so the result is deterministic.
     """
-    q = windows.quantiles[:, mask]
+    q = windows.quantiles[:, mask]  # (members, windows, levels, horizon)
     n = q.shape[0]
     if n == 1:
         return np.ones(1)
+    known = np.isfinite(windows.actual[mask])
+    y = np.where(known, windows.actual[mask], 0.0)[:, None, :]
+    # Each (window, horizon) cell's weight in the objective: mean over known horizons, divided by the
+    # window's scale, mean over windows; times 2 / n_levels for the CRPS approximation.
+    cell = known / (known.sum(axis=1, keepdims=True) * windows.scale[mask][:, None] * known.shape[0])
+    cell = (2.0 / STACK_LEVELS.size) * cell[:, None, :]
+    tau = STACK_LEVELS.reshape((-1, 1))
 
-    def objective(w: npt.NDArray[np.float64]) -> float:
-        return float(np.mean(windows.scores(quantile_average(list(q), w), mask)))
+    def objective(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
+        combined = np.tensordot(w, q, axes=1)
+        error = y - combined
+        value = float(np.sum(cell * np.maximum(tau * error, (tau - 1.0) * error)))
+        slope = cell * np.where(error > 0, -tau, 1.0 - tau)  # d loss / d combined quantile
+        return value, np.asarray(np.tensordot(q, slope, axes=([1, 2, 3], [0, 1, 2])))
 
     result = optimize.minimize(
         objective,
         np.full(n, 1.0 / n),
+        jac=True,
         method="SLSQP",
         bounds=[(0.0, 1.0)] * n,
         constraints=[{"type": "eq", "fun": lambda w: float(np.sum(w) - 1.0)}],
@@ -313,7 +325,9 @@ def stack(
     origin order, among the windows all candidates could forecast), weights are fitted on the windows
     of ranks ``< r`` only and the resulting ensemble is scored on rank ``r``; single candidates are
     scored on the same windows. The ensemble is chosen only if its
-    mean scaled CRPS there is strictly below every candidate's.
+    mean scaled CRPS there is strictly below every candidate's. With one short series there are only a
+    handful of such windows (``scores["n_windows"]``) and the choice is correspondingly noisy; stacking
+    several related series gives it more to go on.
     """
     members = [get(c) if isinstance(c, str) else c for c in candidates]
     if len(members) < 2:
