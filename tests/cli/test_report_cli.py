@@ -7,6 +7,7 @@ import tempfile
 from io import StringIO
 from pathlib import Path
 
+import nbformat
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from borderflows.cli import app
 from borderflows.cli.common import EXIT_NOT_CITABLE, EXIT_USER_ERROR
 from borderflows.cli.report_cmd import ReportProgress
+from borderflows.notebooks import notebook_tables
 from borderflows.report import ReportEvent
 from borderflows.report.locate import MODELS_ENV
 from borderflows.results.analysis import load_spec
@@ -121,3 +123,19 @@ def test_terminal_shows_a_bar_that_makes_way_for_the_sampler() -> None:
     assert "[1/2] analysis1: reused the committed outputs" in text
     assert "[2/2] analysis2: fit arrivals" in text
     assert "2/2" in text  # the bar's completed count
+
+
+def test_notebooks_renders_a_folder_in_the_requested_preset(tmp_path: Path) -> None:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "01_echo.py").write_text(
+        '# %% tags=["parameters"]\npreset = "fast"\n\n# %%\nimport pandas as pd\n\n'
+        "from borderflows.notebooks import show_table\n\n"
+        'show_table(pd.DataFrame({"preset": [preset]}), "echo")\n'
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["notebooks", "--folder", str(scripts), "--out", str(out), "--timeout", "120"])
+    assert result.exit_code == 0, result.output
+    assert "running 01_echo.py (preset full)" in result.output
+    executed = notebook_tables(nbformat.read(out / "01_echo.ipynb", as_version=4))
+    assert executed["echo"]["preset"].tolist() == ["full"]  # the command's default preset reached the notebook

@@ -140,12 +140,18 @@ def notebooks(
         list[str] | None, typer.Option("--only", help="Notebook name or number, e.g. 02 (repeatable).")
     ] = None,
     timeout: Annotated[int, typer.Option("--timeout", help="Seconds allowed per cell.")] = 3600,
+    folder: Annotated[
+        Path | None,
+        typer.Option("--folder", help="Folder of NN_name.py notebook scripts. Default: the repository's notebooks/."),
+    ] = None,
 ) -> None:
     """Execute the notebooks (jupytext scripts in notebooks/) and save them as .ipynb in --out."""
     from borderflows.notebooks import render_notebooks
 
+    def started(script: Path) -> None:
+        console.print(f"running {script.name} (preset {preset})", highlight=False)
+
     with user_errors():
-        for script in render_notebooks(
-            out, preset=preset, only=only, timeout=timeout, on_start=lambda path: console.print(f"running {path.name}")
-        ):
-            console.print(f"wrote {script}", highlight=False)
+        written = render_notebooks(out, preset=preset, only=only, folder=folder, timeout=timeout, on_start=started)
+    for notebook in written:
+        console.print(f"wrote {notebook}", highlight=False)
