@@ -84,3 +84,18 @@ def test_anchor_weight_is_what_training_windows_select(m3_folder: Path) -> None:
     assert selection.n_series == 645
     assert selection.anchor == ANCHOR
     assert selection.weight == ANCHOR_WEIGHT
+
+
+def test_stack_path_of_the_benchmark_script(m3_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("m3_yearly", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.run_stack(load_corpus(m3_folder, limit=12), folds=3) == 0
+    out = capsys.readouterr().out
+    assert "forecast.stack on the training segments: 72 windows" in out
+    assert "chosen: ensemble" in out  # measured on these 12 series: 1.877 vs Default 1.885 out of sample
+    assert "Stacked ensemble (3-fold cross-fitted, end windows)" in out
+    for name in module.STACK_CANDIDATES:
+        assert name in out

@@ -6,12 +6,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from borderflows.data.yearly import YearlySeries
 from borderflows.exceptions import DataValidationError
 from borderflows.forecast._series import future_years, stratified_probabilities
-from borderflows.forecast.ensemble import ENSEMBLE, STACK_LEVELS, Ensemble, quantile_crps, stack
+from borderflows.forecast.ensemble import (
+    ENSEMBLE,
+    STACK_LEVELS,
+    Ensemble,
+    _Windows,
+    fit_weights,
+    quantile_average,
+    quantile_crps,
+    stack,
+)
 from borderflows.forecast.results import Forecast
 
 from .conftest import make_series
@@ -130,3 +141,33 @@ def test_ensemble_renormalises_when_a_member_cannot_fit() -> None:
     table = forecast.interval(0.9)
     assert set(table["kind"]) == {"eti"}
     assert (table["prob"] == 0.9).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), n_members=st.integers(2, 4))
+def test_fitted_weights_are_no_worse_than_any_single_member(seed: int, n_members: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_windows, horizon = 25, 3
+    centre = rng.normal(size=(n_members, n_windows, 1, horizon)) + rng.normal(0, 2, size=(n_members, 1, 1, 1))
+    spread = rng.uniform(0.2, 2.0, size=(n_members, 1, 1, 1))
+    quantiles = centre + spread * stats.norm.ppf(STACK_LEVELS)[None, None, :, None]
+    actual = rng.normal(size=(n_windows, horizon))
+    actual[::4, 1:] = np.nan  # later origins know fewer horizons
+    windows = _Windows(
+        quantiles,
+        actual,
+        rng.uniform(0.5, 2.0, n_windows),
+        np.zeros(n_windows, dtype=np.int64),
+        (),
+        np.zeros(n_windows, dtype=np.int64),
+        0,
+    )
+    mask = np.ones(n_windows, dtype=bool)
+    weights = fit_weights(windows, mask)
+    assert weights.sum() == pytest.approx(1.0)
+    assert (weights >= 0).all()
+    ensemble = float(np.mean(windows.scores(quantile_average(list(quantiles), weights), mask)))
+    # The objective is convex on the simplex, so its minimum is at most every vertex (a member alone);
+    # 1e-6 allows for SLSQP's stopping tolerance.
+    for member in quantiles:
+        assert ensemble <= float(np.mean(windows.scores(member, mask))) + 1e-6
