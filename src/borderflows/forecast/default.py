@@ -60,7 +60,8 @@ ANCHOR_WEIGHT = 0.7
 """Weight of :data:`ANCHOR`: the value on the grid 0, 0.1, ..., 1 with the lowest sMAPE at the last
 full-horizon window inside each M3 training segment (origin 6 years before its end, scored on the last 6
 training years; never the test segments). The curve is flat there (sMAPE 19.131-19.134 for weights
-0.5-0.8), so the choice matters little; ``benchmarks/m3_yearly.py --select`` reprints it and
+0.5-0.8), and other training-window sets pick 0.3-0.5 (``benchmarks/RESULTS.md`` gives all three and their
+test scores); ``benchmarks/m3_yearly.py --select`` reprints the selection and
 ``test_anchor_weight_is_what_training_windows_select`` keeps this constant equal to the selection."""
 
 MIN_OBSERVATIONS = 3
