@@ -44,7 +44,8 @@ def main(which: str) -> None:
                     "since_process_start_s": round(time.perf_counter() - START, 1),
                     "citable": res.citable,
                     "verdict": res.diagnostics.verdict,
-                    "panel_pair_years": len(data.panel_log_ratio),
+                    "panel_pairs": len(data.pairs),
+                    "panel_pair_years": data.n_panel_pair_years,
                     "load_average": os.getloadavg(),
                 }
             ),

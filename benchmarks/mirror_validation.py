@@ -39,12 +39,7 @@ from borderflows.config import SamplerPreset
 from borderflows.diagnostics.recovery import RecoveryResult, interval_records, recovery_result, recovery_study
 from borderflows.diagnostics.sbc import CompiledFitter, FitSummary, SBCResult, Simulation, run_sbc
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import all_data_values
-
-try:  # the model's production setting, so the validation runs the sampler the analyses use
-    from borderflows.mirror.sampling import ADAPTATION
-except ImportError:  # older model code: nutpie's default
-    ADAPTATION = "diag"
+from borderflows.mirror.sampling import adaptation, all_data_values
 from borderflows.mirror.simulate import Truth, draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 
@@ -105,7 +100,8 @@ def make_fitter(design: Design, spec: MirrorGap, preset: SamplerPreset = VALIDAT
     """Compile the mirror model once for panels of ``design``'s shape."""
     rng = np.random.default_rng(0)
     template = simulate(draw_truth(rng, design.years, n_partners=design.n_partners), rng, missing_m=design.missing_m)
-    return CompiledFitter(build_model(template, spec), preset, list(CHECKED), adaptation=ADAPTATION)
+    # The production setting for the template's mode, so the validation runs the sampler the analyses use.
+    return CompiledFitter(build_model(template, spec), preset, list(CHECKED), adaptation=adaptation(template))
 
 
 def coords_for(design: Design) -> dict[str, list[list[object]]]:

@@ -34,7 +34,7 @@ import pymc as pm
 from borderflows.config import CHAINS, CORES, preset
 from borderflows.diagnostics.gate import check_convergence
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import ADAPTATION
+from borderflows.mirror.sampling import adaptation
 from borderflows.mirror.simulate import draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         cores=CORES,
         seed=args.seed,
         target_accept=run_preset.target_accept,
-        adaptation=ADAPTATION,
+        adaptation=adaptation(data),
         progress_bar=False,
     )
     nutpie_sampling = time.perf_counter() - started
@@ -135,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "command": "uv run python benchmarks/sampler_comparison.py " + " ".join(argv or sys.argv[1:]),
         "preset": vars(run_preset),
-        "nutpie_adaptation": ADAPTATION,
+        "nutpie_adaptation": adaptation(data),
         "years": [int(years[0]), int(years[-1])],
         "partners": args.partners,
-        "panel_rows": len(data.panel_log_ratio),
+        "panel_pairs": len(data.pairs),
         "load_average": os.getloadavg(),
         "table": rows,
         "ratio_nutpie_over_pymc": ratio,

@@ -31,7 +31,8 @@ def known_truth() -> Truth:
         b_exp=np.array([0.0]),
         b_imp=np.array([0.0]),
         sigma_d=0.05,
-        pair_sigma=np.zeros(0),
+        pair_sd=float("nan"),
+        panel_se=np.zeros(0),
         beta=np.zeros(0),
     )
 

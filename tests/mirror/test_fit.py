@@ -13,6 +13,7 @@ from borderflows.exceptions import ResultsMismatchError
 from borderflows.mirror import MirrorGap, load
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.results import MirrorGapResults
+from borderflows.mirror.spec import MODEL_VERSION
 
 matplotlib.use("Agg")
 
@@ -21,7 +22,7 @@ def test_results_are_a_new_object_with_recorded_seed(pair_fit: MirrorGapResults)
     assert isinstance(pair_fit, MirrorGapResults)
     assert pair_fit.random_seed == 20240
     assert pair_fit.preset == "fast"
-    assert pair_fit.spec.model_id == "mirror-gap/pair/v1"
+    assert pair_fit.spec.model_id == f"mirror-gap/pair/{MODEL_VERSION}"
     assert any("leans on the priors" in note for note in pair_fit.notes)
 
 
@@ -97,7 +98,7 @@ def test_save_load_round_trip_and_refusal(pair_fit: MirrorGapResults, tmp_path: 
     np.testing.assert_allclose(back.u_draws, pair_fit.u_draws)
     assert back.random_seed == pair_fit.random_seed
     assert back.diagnostics.ok == pair_fit.diagnostics.ok
-    with pytest.raises(ResultsMismatchError, match="mirror-gap/panel/v1"):
+    with pytest.raises(ResultsMismatchError, match=f"not 'mirror-gap/panel/{MODEL_VERSION}'"):
         load(folder, model_id=MirrorGap(mode="panel").model_id)
     manifest = folder / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"package_version": "', '"package_version": "0.0.0-old'))

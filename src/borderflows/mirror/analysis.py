@@ -119,17 +119,22 @@ def spec_from_options(options: dict[str, Any]) -> MirrorGap:
 
 
 def input_hash(spec: AnalysisSpec) -> str:
-    """Hash of the data the analysis reads: the pair's default table and, in panel mode, the panel ratios."""
+    """Hash of what the analysis reads: the pair's default table, the panel pairs' summaries in panel mode,
+    the evidence statements it uses, and the model id (a changed model structure invalidates results)."""
     from borderflows.data import mirror_pair
 
     options = spec.options
     model = spec_from_options(options)
     pair = mirror_pair(options.get("exporter", "CHN"), options.get("importer", "KAZ"))
     digest = hashlib.sha256(pair.data_hash.encode())
-    if model.mode == "panel":
-        data = model.inputs(pair, evidence=bool(options.get("evidence", True)))
-        digest.update(data.panel_log_ratio.tobytes())
+    digest.update(model.model_id.encode())
+    data = model.inputs(pair, evidence=bool(options.get("evidence", True)))
+    if data.has_panel:
+        digest.update(data.panel_mean.tobytes())
+        digest.update(data.panel_se.tobytes())
         digest.update(json.dumps(list(data.pairs)).encode())
+    if data.evidence is not None:
+        digest.update(json.dumps([list(data.evidence.ids), data.evidence.value.tolist()]).encode())
     return digest.hexdigest()
 
 

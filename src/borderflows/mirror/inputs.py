@@ -91,9 +91,11 @@ class MirrorData:
     exporters, importers
         Reporter labels for the exporter-bias and importer-bias vectors; the target exporter is
         ``exporters[0]`` and the target importer ``importers[0]``.
-    panel_exp, panel_imp, panel_pair, panel_log_ratio
-        Panel observations (pair-year log(M/X)): exporter index, importer index, pair index and value.
-        Empty in pair mode.
+    panel_exp, panel_imp
+        Per panel pair: the exporter's and importer's positions in ``exporters``/``importers``.
+    panel_mean, panel_se, panel_n
+        Per panel pair: mean log mirror ratio log(M/X) over its years, the standard error of that mean
+        (sd over years / sqrt(years)) and the number of years. Empty in pair mode.
     pairs
         Labels ``"EXP->IMP"`` of the panel pairs.
     excluded
@@ -115,8 +117,9 @@ class MirrorData:
     importers: tuple[str, ...]
     panel_exp: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     panel_imp: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    panel_pair: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    panel_log_ratio: FloatArray = field(default_factory=lambda: np.zeros(0))
+    panel_mean: FloatArray = field(default_factory=lambda: np.zeros(0))
+    panel_se: FloatArray = field(default_factory=lambda: np.zeros(0))
+    panel_n: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pairs: tuple[str, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
     evidence: EvidenceTerms | None = None
@@ -131,7 +134,12 @@ class MirrorData:
     @property
     def has_panel(self) -> bool:
         """Whether panel observations are present."""
-        return len(self.panel_log_ratio) > 0
+        return len(self.panel_mean) > 0
+
+    @property
+    def n_panel_pair_years(self) -> int:
+        """Pair-years behind the panel summaries."""
+        return int(self.panel_n.sum())
 
     @property
     def n_excluded(self) -> int:
@@ -176,7 +184,6 @@ class MirrorData:
             len(self.exporters),
             len(self.importers),
             len(self.pairs),
-            len(self.panel_log_ratio),
             ev,
         )
 
@@ -195,8 +202,8 @@ class MirrorData:
             values.update(
                 panel_exp=self.panel_exp,
                 panel_imp=self.panel_imp,
-                panel_pair=self.panel_pair,
-                panel_log_ratio=self.panel_log_ratio,
+                panel_mean=self.panel_mean,
+                panel_se=self.panel_se,
             )
         if self.evidence is not None and self.evidence.n:
             values["evidence_value"] = self.evidence.value
@@ -206,14 +213,14 @@ class MirrorData:
         self,
         log_x: FloatArray,
         log_m: FloatArray,
-        panel_log_ratio: FloatArray | None = None,
+        panel_mean: FloatArray | None = None,
     ) -> MirrorData:
         """A copy with new observed values at the same positions (for simulation studies)."""
         return replace(
             self,
             log_x=np.asarray(log_x, dtype=np.float64),
             log_m=np.asarray(log_m, dtype=np.float64),
-            panel_log_ratio=self.panel_log_ratio if panel_log_ratio is None else np.asarray(panel_log_ratio, float),
+            panel_mean=self.panel_mean if panel_mean is None else np.asarray(panel_mean, dtype=np.float64),
         )
 
 
@@ -373,6 +380,29 @@ def panel_ratios(
     return merged[["exporter", "importer", "year", "log_ratio"]], excluded
 
 
+def pair_summaries(ratios: pd.DataFrame) -> pd.DataFrame:
+    """Per panel pair: years, mean log mirror ratio and the standard error of that mean.
+
+    The panel enters the model through these summaries (a random-effects meta-analysis of the pairs'
+    mean ratios) rather than pair by pair-year: the fit then scales with the number of pairs, not
+    pair-years, and each pair's own year-to-year noise weighs its mean (docs/mirror_model.md).
+
+    Parameters
+    ----------
+    ratios
+        Pair-year frame from :func:`panel_ratios`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``exporter, importer, n_years, mean, se``, one row per pair, in the order of ``ratios``.
+    """
+    grouped = ratios.groupby(["exporter", "importer"], sort=False)["log_ratio"]
+    out = grouped.agg(n_years="count", mean="mean", sd="std").reset_index()
+    out["se"] = out["sd"] / np.sqrt(out["n_years"])
+    return out[["exporter", "importer", "n_years", "mean", "se"]]
+
+
 def evidence_terms(statements: pd.DataFrame, exporter: str, importer: str, years: IntArray) -> EvidenceTerms:
     """Select the statements about the whole flow of this pair and map their candidate years to the grid.
 
@@ -469,14 +499,14 @@ def build_inputs(
         for name in ratios["importer"].unique():
             if name not in importers:
                 importers.append(str(name))
-        labels = (ratios["exporter"] + "->" + ratios["importer"]).to_numpy()
-        pairs = list(dict.fromkeys(labels.tolist()))
+        summaries = pair_summaries(ratios)
         panel_fields = {
-            "panel_exp": np.asarray([exporters.index(e) for e in ratios["exporter"]], dtype=np.int64),
-            "panel_imp": np.asarray([importers.index(i) for i in ratios["importer"]], dtype=np.int64),
-            "panel_pair": np.asarray([pairs.index(p) for p in labels], dtype=np.int64),
-            "panel_log_ratio": ratios["log_ratio"].to_numpy(dtype=float),
-            "pairs": tuple(pairs),
+            "panel_exp": np.asarray([exporters.index(e) for e in summaries["exporter"]], dtype=np.int64),
+            "panel_imp": np.asarray([importers.index(i) for i in summaries["importer"]], dtype=np.int64),
+            "panel_mean": summaries["mean"].to_numpy(dtype=float),
+            "panel_se": summaries["se"].to_numpy(dtype=float),
+            "panel_n": summaries["n_years"].to_numpy(dtype=np.int64),
+            "pairs": tuple(summaries["exporter"] + "->" + summaries["importer"]),
         }
     evidence = None if statements is None else evidence_terms(statements, exporter, importer, grid)
     return MirrorData(

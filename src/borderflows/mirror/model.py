@@ -5,18 +5,24 @@ exporter's report, observed where reported)::
 
     l_t - l_{t-1}  ~ Normal(drift, sigma_s)                              exporter's level: random walk
     logit u_t      = w_t + sum_b beta_b 1[t >= b],  w: Gaussian RW(sigma_u)  underreporting share
-    log M_t        ~ StudentT(4, l_t + log(1 + tau) + log(1 - u_t) + b_imp[i] - b_exp[e], sigma_d)
+    log M_t        ~ Normal(l_t + log(1 + tau) + log(1 - u_t) + b_imp[i] - b_exp[e], sigma_d)
 
 True shipments are ``s_t = l_t - b_exp[e]``; the importer's expected record under full reporting is
-``s_t + log(1 + tau) + b_imp[i]``. Panel mode adds, for every other pair p = (e', i') touching e or i
-and every year of the DOTS panel::
+``s_t + log(1 + tau) + b_imp[i]``. The three noise scales have inverse-gamma priors on their variances
+and are integrated out (:class:`~borderflows.mirror.priors.ScalePrior`): the walk's steps, the level's
+steps and the importer's residuals each get a multivariate Student-t, and the scales are drawn after
+sampling from their exact conditionals (:func:`borderflows.mirror.posterior.with_noise_scales`).
 
-    log(M/X)_{p,t} ~ StudentT(nu, log(1 + tau) + b_imp[i'] - b_exp[e'], sigma_p)
+Panel mode adds, for every other pair p = (e', i') touching e or i, the mean of its yearly log mirror
+ratios over the DOTS panel years, ``ybar_p`` with standard error ``se_p``::
+
+    ybar_p ~ StudentT(nu, log(1 + tau) + b_imp[i'] - b_exp[e'], sqrt(pair_sd^2 + se_p^2))
 
 with reporter biases ``b ~ Normal(0, REPORTER_BIAS_SCALE)`` shared by all pairs a reporter appears in
-(mean zero: a reporter's usual behaviour relative to the average reporter). The panel pins down each
-reporter's usual mirror ratio, so ``u_t`` is the target pair's excess over it. In pair mode the
-pair's two biases are informed by the prior only and the answer leans on it.
+(mean zero: a reporter's usual behaviour relative to the average reporter) and ``pair_sd`` the spread
+of pairs around their reporters' prediction. The panel pins down each reporter's usual mirror ratio, so
+``u_t`` is the target pair's excess over it. In pair mode the pair's two biases are informed by the
+prior only and the answer leans on it.
 
 Evidence statements add a potential: each statement's measured quantity (gap in USD m, a share, or
 a ratio of the expected *reported* values) has a normal likelihood (``eq``/``approx``) or a soft
@@ -68,8 +74,9 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
     Returns
     -------
     pymc.Model
-        Free variables: ``sigma_u, logit_u_walk, [beta], log1p_tau, b_exp, b_imp, drift, sigma_s,
-        [l_missing], sigma_d`` and ``sigma_pair`` in panel mode. Deterministics: ``u, tau, level``.
+        Free variables: ``logit_u_start, logit_u_later, [beta], log1p_tau, b_exp, b_imp, drift,
+        [l_missing]`` and ``pair_sd`` in panel mode. Deterministics: ``u, tau, level`` and the sums
+        of squares ``share_step_ss, level_step_ss, report_noise_ss`` of the collapsed scales.
         Observed: ``obs`` (importer's log reports) and ``obs_panel`` in panel mode; potentials
         ``level_walk`` (the exporter's level random walk) and ``evidence``.
     """
@@ -78,6 +85,7 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
 
         spec = MirrorGap()
     n_years = data.n_years
+    n_m = len(data.m_idx)
     design, kept = breakpoint_design(data.years, spec.breakpoints)
     coords: dict[str, object] = {
         "year": data.years.tolist(),
@@ -95,19 +103,19 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         m_idx = pm.Data("m_idx", data.m_idx)
         log_m = pm.Data("log_m", data.log_m)
 
-        # Underreporting share: random walk on the logit scale, plus breakpoints.
-        sigma_u = pm.Gamma(
-            "sigma_u", alpha=priors.SHARE_STEP_SHAPE, beta=priors.SHARE_STEP_SHAPE / priors.SHARE_STEP_SCALE
+        # Underreporting share: random walk on the logit scale, plus breakpoints. The walk is centred
+        # (the mirror ratios inform every year's share) and carries the collapsed sigma_u: given the
+        # first year, the later years are a multivariate Student-t with Brownian-motion scale matrix.
+        start = pm.Normal("logit_u_start", priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
+        later = pm.MvStudentT(
+            "logit_u_later",
+            nu=2 * priors.SHARE_STEP.shape,
+            mu=start * np.ones(n_years - 1),
+            scale=priors.SHARE_STEP.t_scale * _brownian(n_years - 1),
+            dims="step",
         )
-        # Centred random walk: the mirror ratios inform every year's share, and the non-centred
-        # form made a funnel between sigma_u and the innovations on China-Kazakhstan (measured).
-        logit_u = pm.GaussianRandomWalk(
-            "logit_u_walk",
-            sigma=sigma_u,
-            init_dist=pm.Normal.dist(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD),
-            steps=n_years - 1,
-            dims="year",
-        )
+        logit_u = pt.concatenate([pt.atleast_1d(start), later])
+        pm.Deterministic("share_step_ss", pt.sum(pt.diff(logit_u) ** 2))
         if kept:
             beta = pm.Normal("beta", 0.0, priors.BREAK_SCALE, dims="breakpoint")
             logit_u = logit_u + pt.dot(pt.as_tensor(design), beta)
@@ -125,53 +133,66 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
             b_exp = pm.Normal("b_exp", 0.0, priors.REPORTER_BIAS_SCALE, dims="exporter")
             b_imp = pm.Normal("b_imp", 0.0, priors.REPORTER_BIAS_SCALE, dims="importer")
 
-        # The exporter's reported log level l_t = log X_t where reported; a centred random walk with
-        # drift links the years and fills those without X. Reporting noise of both sides enters
-        # the log mirror ratio log(M/X) through one scale sigma_d (the split between the two
-        # reporters' noise is not identified by one pair and broke the sampler when modelled).
+        # The exporter's reported log level l_t = log X_t where reported; a random walk with drift
+        # (collapsed sigma_s) links the years and fills those without X. Reporting noise of both sides
+        # enters the log mirror ratio log(M/X) through one scale sigma_d (the split between the two
+        # reporters' noise is not identified by one pair).
         drift = pm.Normal("drift", priors.DRIFT_MEAN, priors.DRIFT_SD)
-        sigma_s = pm.Gamma(
-            "sigma_s", alpha=priors.LEVEL_STEP_SHAPE, beta=priors.LEVEL_STEP_SHAPE / priors.LEVEL_STEP_SCALE
-        )
         level = pt.zeros(n_years)
         level = pt.set_subtensor(level[x_idx], log_x)
         if len(data.x_missing):
             l_missing = pm.Normal("l_missing", priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD, shape=len(data.x_missing))
             level = pt.set_subtensor(level[pt.as_tensor(data.x_missing)], l_missing)
         pm.Deterministic("level", level, dims="year")
-        pm.Potential("level_walk", _walk_logp(level, drift, sigma_s))
-        sigma_d = pm.Gamma(
-            "sigma_d", alpha=priors.REPORT_NOISE_SHAPE, beta=priors.REPORT_NOISE_SHAPE / priors.REPORT_NOISE_SCALE
+        level_steps = level[1:] - level[:-1] - drift
+        pm.Deterministic("level_step_ss", pt.sum(level_steps**2))
+        level_prior = pm.MvStudentT.dist(
+            nu=2 * priors.LEVEL_STEP.shape, mu=np.zeros(n_years - 1), scale=_scale(priors.LEVEL_STEP, n_years - 1)
         )
+        pm.Potential("level_walk", pm.logp(level_prior, level_steps))
+
         gap_m = log1p_tau + log1m_u + b_imp[0] - b_exp[0]  # expected log(M / X) by year
-        pm.StudentT("obs", nu=priors.PAIR_NU, mu=level[m_idx] + gap_m[m_idx], sigma=sigma_d, observed=log_m)
+        mean_m = level[m_idx] + gap_m[m_idx]
+        pm.Deterministic("report_noise_ss", pt.sum((log_m - mean_m) ** 2))
+        pm.MvStudentT(
+            "obs", nu=2 * priors.REPORT_NOISE.shape, mu=mean_m, scale=_scale(priors.REPORT_NOISE, n_m), observed=log_m
+        )
 
         if data.evidence is not None and data.evidence.n:
             _evidence_potential(data, level, level + gap_m)
     return model
 
 
-def _walk_logp(level: pt.TensorVariable, drift: pt.TensorVariable, sigma: pt.TensorVariable) -> pt.TensorVariable:
-    """Log density of yearly steps of ``level`` under Normal(drift, sigma)."""
-    steps = level[1:] - level[:-1]
-    return pt.sum(pm.logp(pm.Normal.dist(drift, sigma), steps))
+def _brownian(k: int) -> np.ndarray:
+    """Covariance of k steps of a unit random walk: ``min(i, j)`` for positions 1..k."""
+    steps = np.arange(1, k + 1)
+    return np.minimum.outer(steps, steps).astype(float)
+
+
+def _scale(prior: priors.ScalePrior, k: int) -> np.ndarray:
+    """Scale matrix of the multivariate Student-t left by integrating ``prior``'s variance out of k terms."""
+    return prior.t_scale * np.eye(k)
 
 
 def _panel_terms(data: MirrorData, log1p_tau: pt.TensorVariable) -> tuple[pt.TensorVariable, pt.TensorVariable]:
-    """Hierarchical reporter biases and the panel likelihood; returns the bias vectors."""
+    """Hierarchical reporter biases and the panel likelihood on pairs' mean log ratios; returns the biases."""
     panel_exp = pm.Data("panel_exp", data.panel_exp)
     panel_imp = pm.Data("panel_imp", data.panel_imp)
-    panel_pair = pm.Data("panel_pair", data.panel_pair)
-    panel_log_ratio = pm.Data("panel_log_ratio", data.panel_log_ratio)
-    b_exp = pm.Normal("b_exp", 0.0, priors.REPORTER_BIAS_SCALE, dims="exporter")
-    b_imp = pm.Normal("b_imp", 0.0, priors.REPORTER_BIAS_SCALE, dims="importer")
-    sigma_pair = pm.HalfNormal("sigma_pair", priors.PAIR_NOISE_SCALE, dims="pair")
+    panel_mean = pm.Data("panel_mean", data.panel_mean)
+    panel_se = pm.Data("panel_se", data.panel_se)
+    # Biases sum to zero over the panel's reporters: each is relative to the average reporter, and
+    # tau is the margin of the average pair. With free means the shift of all biases against tau was
+    # pinned by the prior only, a ridge across ~300 parameters that diagonal adaptation crossed slowly.
+    b_exp = pm.ZeroSumNormal("b_exp", sigma=priors.REPORTER_BIAS_SCALE, dims="exporter")
+    b_imp = pm.ZeroSumNormal("b_imp", sigma=priors.REPORTER_BIAS_SCALE, dims="importer")
+    pair_sd = pm.HalfNormal("pair_sd", priors.PAIR_EFFECT_SCALE)
     pm.StudentT(
         "obs_panel",
         nu=priors.PANEL_NU,
         mu=log1p_tau + b_imp[panel_imp] - b_exp[panel_exp],
-        sigma=sigma_pair[panel_pair],
-        observed=panel_log_ratio,
+        sigma=pt.sqrt(pair_sd**2 + panel_se**2),
+        observed=panel_mean,
+        dims="pair",
     )
     return b_exp, b_imp
 

@@ -1,11 +1,12 @@
-"""Post-estimation draws: the shipments level and posterior-predictive reports."""
+"""Post-estimation draws: collapsed noise scales, the shipments level and posterior-predictive reports."""
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
-from borderflows.mirror.inputs import FloatArray
+from borderflows.mirror import priors
+from borderflows.mirror.inputs import FloatArray, MirrorData
 
 
 def flat(idata: xr.DataTree, name: str) -> FloatArray:
@@ -34,3 +35,29 @@ def predictive_reports(idata: xr.DataTree, rng: np.random.Generator) -> tuple[Fl
     mean_m = np.log1p(-flat(idata, "u")) + log_expected_imports(idata)
     sigma_d = flat(idata, "sigma_d")[:, None]
     return np.exp(level), np.exp(mean_m + sigma_d * rng.standard_normal(level.shape))
+
+
+COLLAPSED_SCALES = {
+    "sigma_u": ("share_step_ss", priors.SHARE_STEP),
+    "sigma_s": ("level_step_ss", priors.LEVEL_STEP),
+    "sigma_d": ("report_noise_ss", priors.REPORT_NOISE),
+}
+"""Each integrated-out scale: the deterministic holding its sum of squares, and its prior."""
+
+
+def with_noise_scales(idata: xr.DataTree, data: MirrorData, random_seed: int) -> xr.DataTree:
+    """Add posterior draws of the collapsed scales ``sigma_u``, ``sigma_s``, ``sigma_d`` to ``idata``.
+
+    Each comes from its exact conditional ``sigma^2 | rest ~ InverseGamma(shape + k/2, rate + SS/2)``
+    given the draw's sum of squares SS over its k terms, so the joint draws are draws of the full
+    posterior. Seeded from ``random_seed``: the same fit gives the same scales.
+    """
+    counts = {"sigma_u": data.n_years - 1, "sigma_s": data.n_years - 1, "sigma_d": len(data.m_idx)}
+    rng = np.random.default_rng([random_seed, 3])
+    posterior = idata["posterior"].to_dataset()
+    for name, (ss_name, prior) in COLLAPSED_SCALES.items():
+        ss = posterior[ss_name]
+        precision = rng.gamma(prior.shape + counts[name] / 2, 1.0, size=ss.shape) / (prior.rate + ss.values / 2)
+        posterior[name] = ss.copy(data=1.0 / np.sqrt(precision))
+    idata["posterior"] = xr.DataTree(posterior)
+    return idata

@@ -290,9 +290,11 @@ class MirrorGapResults:
                 "(fit with mode='panel' to learn the reporters' usual behaviour from the DOTS panel)"
             )
         else:
+            pair_sd = float(np.median(flat(self.idata, "pair_sd")))
             notes.append(
                 f"panel mode: reporters' usual biases learned from {len(self.data.pairs)} other pairs "
-                f"({len(self.data.panel_log_ratio)} pair-years)"
+                f"({self.data.n_panel_pair_years} pair-years); their mean log mirror ratios scatter around "
+                f"the reporters' prediction with sd {pair_sd:.2f} (posterior median)"
             )
         notes.append(f"{self.data.n_excluded} report(s) excluded as not independent (IMF estimates, partner-derived)")
         if self.data.evidence is not None:
@@ -417,7 +419,8 @@ class MirrorGapResults:
             "importer": self.data.importer,
             "years": [int(self.years[0]), int(self.years[-1])],
             "n_excluded": self.data.n_excluded,
-            "n_panel_pair_years": len(self.data.panel_log_ratio),
+            "n_panel_pairs": len(self.data.pairs),
+            "n_panel_pair_years": self.data.n_panel_pair_years,
             "evidence_used": [] if self.data.evidence is None else list(self.data.evidence.ids),
         }
 

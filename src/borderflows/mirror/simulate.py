@@ -34,14 +34,15 @@ TARGET_IMPORTER = "KAZ"
 
 @dataclass(frozen=True)
 class Truth:
-    """Known parameter values of one simulated dataset (natural scales, not non-centred).
+    """Known parameter values of one simulated dataset (natural scales).
 
     ``level`` is the exporter's log report (log X_t, USD m), a random walk with drift; true
     shipments are ``exp(level - b_exp[0])``. ``sigma_d`` is the noise sd of log(M/X).
 
     ``b_exp``/``b_imp`` index ``exporters``/``importers`` of the :class:`MirrorData` built by
-    :func:`simulate` (position 0 is the target pair's reporter). ``pair_sigma`` is the noise sd
-    of each panel pair's log ratio (empty without a panel).
+    :func:`simulate` (position 0 is the target pair's reporter). ``pair_sd`` is the spread of panel
+    pairs' mean log ratios around their reporters' prediction and ``panel_se`` the standard error of
+    each pair's mean (a design constant, as the data's are); both are empty without a panel.
     """
 
     years: npt.NDArray[np.int64]
@@ -51,9 +52,15 @@ class Truth:
     b_exp: FloatArray
     b_imp: FloatArray
     sigma_d: float
-    pair_sigma: FloatArray
+    pair_sd: float
+    panel_se: FloatArray
     beta: FloatArray
     breakpoints: tuple[int, ...] = ()
+
+    @property
+    def has_panel(self) -> bool:
+        """Whether the truth includes a panel."""
+        return len(self.panel_se) > 0
 
 
 def panel_layout(n_partners: int) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int]]]:
@@ -63,6 +70,15 @@ def panel_layout(n_partners: int) -> tuple[tuple[str, ...], tuple[str, ...], lis
     importers = (TARGET_IMPORTER, *partners, TARGET_EXPORTER)
     pairs = [(0, 1 + j) for j in range(n_partners)] + [(1 + j, len(importers) - 1) for j in range(n_partners)]
     return exporters, importers, pairs
+
+
+PANEL_SE_RANGE = (0.02, 0.10)
+"""Standard errors of simulated pairs' mean log ratios: DOTS pairs scatter 0.1-0.5 a year over 10-26 years."""
+
+
+def draw_scale(rng: np.random.Generator, prior: priors.ScalePrior) -> float:
+    """One draw of a noise sd from its inverse-gamma prior on the variance."""
+    return float(np.sqrt(prior.rate / rng.gamma(prior.shape)))
 
 
 def draw_truth(
@@ -81,21 +97,25 @@ def draw_truth(
     exporters, importers, pairs = panel_layout(n_partners if panel else 0)
     s0 = rng.normal(priors.LEVEL_START_MEAN, 1.0)
     drift = rng.normal(priors.DRIFT_MEAN, priors.DRIFT_SD)
-    sigma_s = rng.gamma(priors.LEVEL_STEP_SHAPE, priors.LEVEL_STEP_SCALE / priors.LEVEL_STEP_SHAPE)
+    sigma_s = draw_scale(rng, priors.LEVEL_STEP)
     level = s0 + np.concatenate([[0.0], np.cumsum(drift + sigma_s * rng.normal(size=n - 1))])
     design, kept = breakpoint_design(grid, breakpoints)
     beta = rng.normal(0, priors.BREAK_SCALE, size=len(kept))
     first = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
-    sigma_u = rng.gamma(priors.SHARE_STEP_SHAPE, priors.SHARE_STEP_SCALE / priors.SHARE_STEP_SHAPE)
+    sigma_u = draw_scale(rng, priors.SHARE_STEP)
     logit_u = first + np.concatenate([[0.0], np.cumsum(sigma_u * rng.normal(size=n - 1))]) + design @ beta
     if panel:
+        # Zero-sum biases, as the panel model's ZeroSumNormal (iid normals minus their mean).
         b_exp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=len(exporters))
         b_imp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=len(importers))
-        pair_sigma = np.abs(rng.normal(0, priors.PAIR_NOISE_SCALE, size=len(pairs)))
+        b_exp, b_imp = b_exp - b_exp.mean(), b_imp - b_imp.mean()
+        pair_sd = float(abs(rng.normal(0, priors.PAIR_EFFECT_SCALE)))
+        panel_se = rng.uniform(*PANEL_SE_RANGE, size=len(pairs))
     else:
         b_exp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=1)
         b_imp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=1)
-        pair_sigma = np.zeros(0)
+        pair_sd = float("nan")
+        panel_se = np.zeros(0)
     return Truth(
         years=grid,
         level=level,
@@ -103,8 +123,9 @@ def draw_truth(
         tau=float(np.expm1(rng.normal(margin.log_centre, margin.sd))),
         b_exp=b_exp,
         b_imp=b_imp,
-        sigma_d=float(rng.gamma(priors.REPORT_NOISE_SHAPE, priors.REPORT_NOISE_SCALE / priors.REPORT_NOISE_SHAPE)),
-        pair_sigma=pair_sigma,
+        sigma_d=draw_scale(rng, priors.REPORT_NOISE),
+        pair_sd=pair_sd,
+        panel_se=panel_se,
         beta=beta,
         breakpoints=kept,
     )
@@ -116,7 +137,6 @@ def simulate(
     *,
     missing_x: tuple[int, ...] = (),
     missing_m: tuple[int, ...] = (),
-    panel_years: int | None = None,
 ) -> MirrorData:
     """Draw reports given ``truth``.
 
@@ -128,13 +148,12 @@ def simulate(
         Random generator.
     missing_x, missing_m
         Years whose exporter / importer report is missing.
-    panel_years
-        Years per panel pair (default: as many as the target pair's grid).
 
     Returns
     -------
     MirrorData
-        Panel mode when ``truth.pair_sigma`` is non-empty, pair mode otherwise.
+        Panel mode (pairs' mean log ratios with their standard errors) when ``truth.has_panel``,
+        pair mode otherwise.
     """
     years = truth.years
     n = len(years)
@@ -160,26 +179,21 @@ def simulate(
         x_reported=x_rep,
         m_reported=m_rep,
     )
-    if len(truth.pair_sigma) == 0:
+    if not truth.has_panel:
         return data
-    n_partners = (len(truth.pair_sigma)) // 2
-    exporters, importers, pairs = panel_layout(n_partners)
-    per_pair = n if panel_years is None else int(panel_years)
-    pe, pi, pp, ratio = [], [], [], []
-    for k, (e, i) in enumerate(pairs):
-        mean = np.log1p(truth.tau) + truth.b_imp[i] - truth.b_exp[e]
-        draws = mean + truth.pair_sigma[k] * rng.standard_t(priors.PANEL_NU, size=per_pair)
-        pe += [e] * per_pair
-        pi += [i] * per_pair
-        pp += [k] * per_pair
-        ratio += draws.tolist()
+    exporters, importers, pairs = panel_layout(len(truth.panel_se) // 2)
+    exp_idx = np.asarray([e for e, _ in pairs], dtype=np.int64)
+    imp_idx = np.asarray([i for _, i in pairs], dtype=np.int64)
+    mean = np.log1p(truth.tau) + truth.b_imp[imp_idx] - truth.b_exp[exp_idx]
+    spread = np.sqrt(truth.pair_sd**2 + truth.panel_se**2)
     return replace(
         data,
         exporters=exporters,
         importers=importers,
         pairs=tuple(f"{exporters[e]}->{importers[i]}" for e, i in pairs),
-        panel_exp=np.asarray(pe, dtype=np.int64),
-        panel_imp=np.asarray(pi, dtype=np.int64),
-        panel_pair=np.asarray(pp, dtype=np.int64),
-        panel_log_ratio=np.asarray(ratio, dtype=float),
+        panel_exp=exp_idx,
+        panel_imp=imp_idx,
+        panel_mean=mean + spread * rng.standard_t(priors.PANEL_NU, size=len(pairs)),
+        panel_se=truth.panel_se,
+        panel_n=np.full(len(pairs), n, dtype=np.int64),
     )

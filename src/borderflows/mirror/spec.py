@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Mode = Literal["panel", "pair"]
-MODEL_VERSION = "v1"
+MODEL_VERSION = "v2"
 PANEL_YEARS = (1995, 2020)
 """Years of the DOTS panel used to learn reporters' usual behaviour (the issue's analysis of record)."""
 
@@ -144,6 +144,7 @@ class MirrorGap:
     ) -> MirrorGapResults:
         """Fit prepared :class:`MirrorData` (used by :meth:`fit` and by simulation studies)."""
         from borderflows.diagnostics import check_convergence
+        from borderflows.mirror.posterior import with_noise_scales
         from borderflows.mirror.results import MirrorGapResults
         from borderflows.mirror.sampling import sample_mirror
         from borderflows.results.manifest import data_hash as hash_frame
@@ -151,8 +152,9 @@ class MirrorGap:
         seed = resolve_seed(random_seed)
         run = get_preset(preset)
         model, idata = sample_mirror(data, self, run, seed, sampler=self.sampler)
+        idata = with_noise_scales(idata, data, seed)
         gate_vars = ["drift", "sigma_s", "sigma_u", "log1p_tau", "sigma_d", "u", "b_exp", "b_imp"]
-        gate_vars += [name for name in ("beta", "l_missing", "sigma_pair") if name in idata["posterior"]]
+        gate_vars += [name for name in ("beta", "l_missing", "pair_sd") if name in idata["posterior"]]
         diagnostics = check_convergence(idata, var_names=gate_vars)
         if not data_hash:
             data_hash = hash_frame(pd.DataFrame({"year": data.years, "x": data.x_reported, "m": data.m_reported}))
