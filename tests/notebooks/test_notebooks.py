@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import jupytext
 import numpy as np
@@ -18,7 +19,6 @@ import pytest
 from borderflows.notebooks import (
     PARAMETERS_TAG,
     NotebookRun,
-    execute_notebook,
     execute_notebooks,
     list_notebooks,
     notebook_tables,
@@ -66,8 +66,6 @@ MC_DIAGNOSTIC_COLUMNS = re.compile(r"^(ess.*|.*_ess.*|r_?hat.*|max_rhat|min_ess.
 M3_YEARLY = repo_root().parent / "shared" / "bench" / "m3_yearly"
 """The M3 yearly corpus, present in the development workspace (tests may read it; the package never does)."""
 
-_FIRST_RUNS: dict[str, dict[str, pd.DataFrame]] = {}
-
 
 def parameters_for(script: Path) -> dict[str, object]:
     """The fast preset, plus the M3 folder for the validation notebook when the corpus is present."""
@@ -94,11 +92,46 @@ def test_notebook_has_a_fast_parameters_cell_and_short_cells(script: Path) -> No
         assert len(logic) <= MAX_LOGIC_LINES, f"cell with {len(logic)} lines:\n{cell.source}"
 
 
+RUNS_TEST = "test_notebook_runs_in_the_fast_preset"
+REPRO_TEST = "test_same_seed_gives_the_same_tables_and_another_seed_other_draws"
+LONGEST_FIRST = ("02_unrecorded_trade", REPRODUCED, "03_migration_forecasts", "05_model_validation", "01_data_tour")
+
+
+@pytest.fixture(scope="module")
+def executed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every notebook run the selected tests need, executed two kernels at a time (longest first).
+
+    Keys are notebook names, plus ``"<REPRODUCED>@<seed>"`` for the re-runs of the reproducibility
+    test; values are executed notebooks or the exception a run raised (re-raised by its test).
+    """
+    selected = {item.name for item in request.session.items}
+    wanted = {stem for stem in LONGEST_FIRST if f"{RUNS_TEST}[{stem}]" in selected}
+    repro = REPRO_TEST in selected
+    workdir = tmp_path_factory.mktemp("notebooks")
+    runs: dict[str, NotebookRun] = {}
+    for stem in LONGEST_FIRST:
+        script = repo_root() / "notebooks" / f"{stem}.py"
+        if stem in wanted or (repro and stem == REPRODUCED):
+            runs[stem] = NotebookRun(script, parameters_for(script), workdir)
+        if repro and stem == REPRODUCED:
+            for seed in (SEED, SEED + 1):
+                runs[f"{stem}@{seed}"] = NotebookRun(script, {"preset": "fast", "random_seed": seed}, workdir)
+    outcomes = execute_notebooks(list(runs.values()), timeout=600, concurrency=2, errors="return")
+    return dict(zip(runs, outcomes, strict=True))
+
+
+def tables_of(executed: dict[str, Any], key: str) -> dict[str, pd.DataFrame]:
+    """The tables a run showed, or its failure raised here."""
+    outcome = executed[key]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return notebook_tables(outcome)
+
+
 @pytest.mark.parametrize("script", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_in_the_fast_preset(script: Path, tmp_path: Path) -> None:
-    tables = notebook_tables(execute_notebook(script, parameters_for(script), workdir=tmp_path, timeout=600))
+def test_notebook_runs_in_the_fast_preset(script: Path, executed: dict[str, Any]) -> None:
+    tables = tables_of(executed, script.stem)
     assert tables, "the notebook shows no table (use borderflows.notebooks.show_table)"
-    _FIRST_RUNS[script.stem] = tables
 
 
 def assert_same_tables(first: dict[str, pd.DataFrame], second: dict[str, pd.DataFrame]) -> None:
@@ -123,18 +156,11 @@ def assert_same_tables(first: dict[str, pd.DataFrame], second: dict[str, pd.Data
                 assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), f"{name}.{column}"
 
 
-def run_reproduced(workdir: Path, *seeds: int) -> list[dict[str, pd.DataFrame]]:
-    """Tables of :data:`REPRODUCED` run once per seed, two kernels at a time."""
-    script = repo_root() / "notebooks" / f"{REPRODUCED}.py"
-    runs = [NotebookRun(script, {"preset": "fast", "random_seed": seed}, workdir) for seed in seeds]
-    return [notebook_tables(notebook) for notebook in execute_notebooks(runs, timeout=600)]
-
-
-def test_same_seed_gives_the_same_tables_and_another_seed_other_draws(tmp_path: Path) -> None:
-    first = _FIRST_RUNS.get(REPRODUCED) or run_reproduced(tmp_path, SEED)[0]  # alone (e.g. -k): run it here
+def test_same_seed_gives_the_same_tables_and_another_seed_other_draws(executed: dict[str, Any]) -> None:
+    first = tables_of(executed, REPRODUCED)
     assert set(SAMPLED) <= set(first), "the reproduced notebook no longer samples in the fast preset"
     assert (first["bayes_diagnostics"]["verdict"] == "citable").all(), "tolerances assume a converged fit"
-    second, other = run_reproduced(tmp_path, SEED, SEED + 1)
+    second, other = tables_of(executed, f"{REPRODUCED}@{SEED}"), tables_of(executed, f"{REPRODUCED}@{SEED + 1}")
     assert_same_tables(first, second)
     for name in SAMPLED:  # nutpie seeds each chain from random_seed: the same seed gives the same draws
         pd.testing.assert_frame_equal(first[name], second[name], check_exact=True)

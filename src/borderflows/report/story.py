@@ -184,6 +184,7 @@ class ForecastStory:
         *,
         preset: str = "fast",
         names: Sequence[str] | None = None,
+        target_accept: float | None = None,
     ) -> BayesianStory:
         """Fit the Bayesian damped trend to each series (or to ``names``) with the story's seed.
 
@@ -196,6 +197,8 @@ class ForecastStory:
             Sampler preset.
         names
             Series to fit; default all.
+        target_accept
+            Override the preset's NUTS target acceptance (e.g. 0.99, as the analyses of record do).
         """
         from borderflows.forecast.bayes import DampedTrend
 
@@ -206,7 +209,9 @@ class ForecastStory:
 
         chosen = list(self.series) if names is None else list(names)
         fits = {
-            name: choose(self.series[name]).fit(self.series[name], random_seed=self.random_seed, preset=preset)
+            name: choose(self.series[name]).fit(
+                self.series[name], random_seed=self.random_seed, preset=preset, target_accept=target_accept
+            )
             for name in chosen
         }
         return BayesianStory(fits, self.probs, self.kind, self.horizon)
