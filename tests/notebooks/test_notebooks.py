@@ -49,6 +49,15 @@ draws the convergence gate demands, the Monte Carlo sd of a 5% or 95% quantile i
 SEED = 2024
 """The notebooks' default ``random_seed``."""
 
+SAME_SEED_RTOL = 1e-9
+"""Relative tolerance between two runs with the same seed.
+
+The draws are the same up to floating-point rounding: with cold compile caches two kernels compiled
+the model separately and a forecast median differed in its 14th significant digit (measured). A run
+that ignored the seed would differ by Monte Carlo error, ~1e-2 of the interval width (see
+MEDIAN_TOLERANCE), seven orders of magnitude above this tolerance.
+"""
+
 MEDIAN_TOLERANCE = 0.2
 """Allowed shift of a predictive median between two seeds, as a fraction of its interval's width.
 
@@ -163,7 +172,7 @@ def test_same_seed_gives_the_same_tables_and_another_seed_other_draws(executed: 
     second, other = tables_of(executed, f"{REPRODUCED}@{SEED}"), tables_of(executed, f"{REPRODUCED}@{SEED + 1}")
     assert_same_tables(first, second)
     for name in SAMPLED:  # nutpie seeds each chain from random_seed: the same seed gives the same draws
-        pd.testing.assert_frame_equal(first[name], second[name], check_exact=True)
+        pd.testing.assert_frame_equal(first[name], second[name], check_exact=False, rtol=SAME_SEED_RTOL, atol=0)
 
     for name in SAMPLED:
         a, b = first[name], other[name]
