@@ -36,7 +36,7 @@ from borderflows.diagnostics.sbc import CompiledFitter, Simulation, run_sbc
 from borderflows.forecast.backtest import summarize
 from borderflows.forecast.benchmark import evaluate, load_corpus
 from borderflows.mirror import MirrorGap, build_model
-from borderflows.mirror.sampling import ADAPTATION, all_data_values
+from borderflows.mirror.sampling import adaptation, all_data_values
 from borderflows.mirror.simulate import draw_truth, simulate
 from borderflows.notebooks import show_table
 
@@ -60,18 +60,22 @@ m3_limit = None  # None: 40 series in the fast preset, all 645 in the full one
 # %%
 sims = n_sims or (4 if preset == "fast" else 200)
 spec, years, checked = MirrorGap(), np.arange(2006, 2021), ["tau", "u"]
+missing_m = (2010,)  # no importer report that year: u leans on the latent process
 
 
 def simulator(rng):
     truth = draw_truth(rng, years, n_partners=4, margin=spec.margin)
-    data = simulate(truth, rng, missing_m=(2010,))
+    data = simulate(truth, rng, missing_m=missing_m)
     return Simulation(truth={"tau": truth.tau, "u": truth.u}, data=all_data_values(data, spec))
 
 
 # %%
-template = simulate(draw_truth(np.random.default_rng(0), years, n_partners=4), np.random.default_rng(1))
+# The compiled graph is fixed to the template's shape: same years, partners and missing reports.
+template = simulate(
+    draw_truth(np.random.default_rng(0), years, n_partners=4), np.random.default_rng(1), missing_m=missing_m
+)
 model = build_model(template, spec)
-fitter = CompiledFitter(model, sampler_preset(preset), checked, adaptation=ADAPTATION)
+fitter = CompiledFitter(model, sampler_preset(preset), checked, adaptation=adaptation(template))
 records, rhats, divergences = [], [], []
 
 

@@ -254,12 +254,19 @@ def _prepare(run: NotebookRun, timeout: int) -> tuple[Any, Any]:
     return notebook, client
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit|Warning)\b:?")
+"""A line of a traceback that names the exception, e.g. ``RuntimeError: All initialization points failed``."""
+
+
 def _raise_failure(run: NotebookRun, error: BaseException) -> NoReturn:
     """Raise a one-line BorderflowsError for a failed cell; re-raise anything else as it is."""
     _, nbclient, _ = _imports()
     if isinstance(error, nbclient.exceptions.CellExecutionError):
-        summary = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()
-        raise BorderflowsError(f"{run.script.name} failed: {summary[-1] if summary else error}") from error
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()
+        # The exception's own line, not what follows it (a Rust backtrace from the sampler, say).
+        named = [line.strip() for line in lines if _EXCEPTION_LINE.match(line.strip())]
+        summary = named[-1] if named else (lines[-1] if lines else str(error))
+        raise BorderflowsError(f"{run.script.name} failed: {summary}") from error
     raise error
 
 

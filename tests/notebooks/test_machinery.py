@@ -66,3 +66,13 @@ def test_several_notebooks_run_concurrently_in_order_and_name_the_failing_one(tm
     broken.write_text('# %% tags=["parameters"]\npreset = "fast"\n\n# %%\nraise KeyError("arrivals")\n')
     with pytest.raises(BorderflowsError, match=r"02_broken.py failed: KeyError: 'arrivals'"):
         execute_notebooks([NotebookRun(script), NotebookRun(broken)], timeout=120)
+
+
+def test_the_failure_names_the_exception_not_the_backtrace_after_it(tmp_path: Path) -> None:
+    script = tmp_path / "03_rust.py"
+    script.write_text(
+        '# %% tags=["parameters"]\npreset = "fast"\n\n# %%\n'
+        'raise RuntimeError("All initialization points failed\\n\\nStack backtrace:\\n 0: <unknown>\\n 1: clone3")\n'
+    )
+    with pytest.raises(BorderflowsError, match=r"03_rust.py failed: RuntimeError: All initialization points failed$"):
+        execute_notebook(script, workdir=tmp_path, timeout=120)
