@@ -116,3 +116,21 @@ def test_scale_prior_median_is_what_it_says() -> None:
         np.testing.assert_allclose(np.sqrt(variance.median()), prior.median, rtol=1e-9)
         low, high = prior.interval(0.9)
         np.testing.assert_allclose([low**2, high**2], variance.ppf([0.95, 0.05])[::-1], rtol=1e-9)
+
+
+def test_centred_and_non_centred_walks_are_the_same_model(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    # steps = diff(w) is a unit-triangular linear map (Jacobian 1), so both densities agree exactly.
+    centred = build_model(pair_data, MirrorGap(mode="pair", walk="centred"))
+    non_centred = build_model(pair_data, MirrorGap(mode="pair", walk="non-centred"))
+    w = rng.normal(-1.0, 0.5, size=pair_data.n_years)
+    point = {
+        "logit_u_start": w[0],
+        "log1p_tau": 0.05,
+        "b_exp": np.array([0.03]),
+        "b_imp": np.array([-0.02]),
+        "drift": 0.08,
+        "l_missing": np.full(len(pair_data.x_missing), 7.9),
+    }
+    got = centred.compile_logp()({**point, "logit_u_later": w[1:]})
+    expected = non_centred.compile_logp()({**point, "logit_u_steps": np.diff(w)})
+    np.testing.assert_allclose(got, expected, rtol=1e-10)

@@ -21,6 +21,12 @@ def mirror(
     margin_prior: Annotated[float | None, typer.Option(help="Centre of the CIF/FOB margin prior (0.07 = 7%).")] = None,
     mode: Annotated[str, typer.Option(help="panel (learn reporter biases from DOTS) or pair.")] = "panel",
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Use published gap statements.")] = True,
+    breakpoint: Annotated[
+        list[int] | None, typer.Option(help="Year where the share may step, e.g. 2015 (repeatable).")
+    ] = None,
+    walk: Annotated[
+        str, typer.Option(help="centred (data pin u down) or non-centred (u near zero or weakly informed).")
+    ] = "centred",
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("mirror_out"),
     preset: Annotated[str, typer.Option(help="fast (smoke runs) or full (results of record).")] = "full",
     seed: Annotated[int | None, typer.Option(help="Random seed (drawn and recorded when omitted).")] = None,
@@ -44,8 +50,16 @@ def mirror(
             span = (first, last)
         if mode not in ("panel", "pair"):
             fail(f"--mode must be panel or pair, not {mode!r}")
+        if walk not in ("centred", "non-centred"):
+            fail(f"--walk must be centred or non-centred, not {walk!r}")
         margin = MarginPrior() if margin_prior is None else MarginPrior(centre=margin_prior)
-        spec = MirrorGap(mode=mode, margin=margin, years=span)  # type: ignore[arg-type]
+        spec = MirrorGap(
+            mode=mode,  # type: ignore[arg-type]
+            margin=margin,
+            years=span,
+            breakpoints=tuple(breakpoint or ()),
+            walk=walk,  # type: ignore[arg-type]
+        )
         pair = mirror_pair(exporter, importer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # the verdict is printed below

@@ -308,3 +308,28 @@ def to_iso3(country: str, *, column: str = "country") -> str:
     if str(country).strip() in IMF_AGGREGATES:
         fix = "aggregates such as 'World' are not countries; pick one country"
     raise DataValidationError(f"unknown country {country!r}", column=column, fix=fix)
+
+
+SHORT_NAMES: dict[str, str] = {
+    "HKG": "Hong Kong",
+    "MAC": "Macao",
+    "KGZ": "Kyrgyzstan",
+    "KOR": "South Korea",
+    "PRK": "North Korea",
+    "COD": "DR Congo",
+    "USA": "the United States",
+    "GBR": "the United Kingdom",
+    "RUS": "Russia",
+    "IRN": "Iran",
+    "TUR": "Türkiye",
+}
+"""Names for sentences where the IMF name's first part would be ambiguous or unusual."""
+
+
+def short_name(iso3: str) -> str:
+    """A country's name for a sentence: "Kazakhstan", not "Kazakhstan, Rep. of"; unknown codes come back as given."""
+    code = str(iso3).upper()
+    if code in SHORT_NAMES:
+        return SHORT_NAMES[code]
+    name = ISO3_TO_IMF.get(code)
+    return code if name is None else name.split(",")[0].strip()

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.data.countries import short_name
 from borderflows.exceptions import ConvergenceWarning
 from borderflows.mirror.priors import MarginPrior
 from borderflows.mirror.results import TABLE_PROBS, MirrorGapResults
@@ -37,8 +38,8 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
     year = int(data.years[both[-1]]) if both else int(data.years[-1])
     row = results.interval(prob, kind, ("u",)).set_index("year").loc[year]
     sentence = (
-        f"{data.importer}'s records miss {row['estimate']:.0%} ({describe(prob, kind)} "
-        f"{row['lower']:.0%}–{row['upper']:.0%}) of imports from {data.exporter} in {year}"
+        f"{short_name(data.importer)}'s records miss {row['estimate']:.0%} ({describe(prob, kind)} "
+        f"{row['lower']:.0%}–{row['upper']:.0%}) of imports from {short_name(data.exporter)} in {year}"
     )
     if not results.citable:
         sentence += " [NOT citable: failed the convergence gate]"
@@ -115,6 +116,7 @@ def spec_from_options(options: dict[str, Any]) -> MirrorGap:
         breakpoints=tuple(int(b) for b in options.get("breakpoints", ())),
         years=None if years is None else (int(years[0]), int(years[1])),
         panel_years=tuple(options.get("panel_years", PANEL_YEARS)),
+        walk=options.get("walk", "centred"),
     )
 
 

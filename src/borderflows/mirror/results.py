@@ -415,6 +415,7 @@ class MirrorGapResults:
             "margin_centre": self.spec.margin.centre,
             "margin_sd": self.spec.margin.sd,
             "breakpoints": list(self.spec.breakpoints),
+            "walk": self.spec.walk,
             "exporter": self.data.exporter,
             "importer": self.data.importer,
             "years": [int(self.years[0]), int(self.years[-1])],

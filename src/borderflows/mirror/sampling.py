@@ -65,7 +65,7 @@ def compiled_model(data: MirrorData, spec: MirrorGap) -> tuple[pm.Model, Any, bo
     """
     import nutpie
 
-    key = (data.structure_key(), tuple(spec.breakpoints), data.has_panel)
+    key = (data.structure_key(), tuple(spec.breakpoints), data.has_panel, spec.walk)
     values = all_data_values(data, spec)
     if key in _CACHE:
         model, compiled = _CACHE[key]

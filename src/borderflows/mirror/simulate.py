@@ -64,11 +64,20 @@ class Truth:
 
 
 def panel_layout(n_partners: int) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int]]]:
-    """Exporters, importers and (exporter, importer) index pairs of a simulated CHN-centred panel."""
+    """Exporters, importers and (exporter, importer) index pairs of a simulated CHN-centred panel.
+
+    Each partner trades with CHN both ways and exports to KAZ, as in the DOTS panel (pairs touching
+    either side of the target pair): KAZ's import bias is then pinned by the panel, not by the
+    zero-sum constraint alone.
+    """
     partners = [f"P{j + 1}" for j in range(n_partners)]
     exporters = (TARGET_EXPORTER, *partners)
     importers = (TARGET_IMPORTER, *partners, TARGET_EXPORTER)
-    pairs = [(0, 1 + j) for j in range(n_partners)] + [(1 + j, len(importers) - 1) for j in range(n_partners)]
+    pairs = (
+        [(0, 1 + j) for j in range(n_partners)]
+        + [(1 + j, len(importers) - 1) for j in range(n_partners)]
+        + [(1 + j, 0) for j in range(n_partners)]
+    )
     return exporters, importers, pairs
 
 
@@ -181,7 +190,7 @@ def simulate(
     )
     if not truth.has_panel:
         return data
-    exporters, importers, pairs = panel_layout(len(truth.panel_se) // 2)
+    exporters, importers, pairs = panel_layout(len(truth.b_exp) - 1)
     exp_idx = np.asarray([e for e, _ in pairs], dtype=np.int64)
     imp_idx = np.asarray([i for _, i in pairs], dtype=np.int64)
     mean = np.log1p(truth.tau) + truth.b_imp[imp_idx] - truth.b_exp[exp_idx]
