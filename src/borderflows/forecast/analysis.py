@@ -15,8 +15,8 @@
     probs = [0.8, 0.9, 0.95]
     kind = "eti"
     break_year = "auto"          # first year flagged "definition_break", or an integer, or "none"
-    likelihood = "auto"          # or "lognormal" / "negbin" / "signed" for every individually fitted series
-    pool_components = true       # components share hyperpriors (PooledCounts, negative binomial)
+    likelihood = "auto"          # or "lognormal" / "poisson_lognormal" / "negbin" / "signed" (individual fits)
+    pool_components = true       # components share hyperpriors (PooledCounts, Poisson-lognormal, Kalman)
     target_accept = 0.99         # optional: override the preset's NUTS target acceptance
     components = []              # optional: series whose forecast draws are summed ...
     total_name = ""              # ... into this coherent total (a name for the summed series)

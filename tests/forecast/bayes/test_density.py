@@ -16,6 +16,8 @@ from borderflows.forecast.bayes.priors import default_priors
 from borderflows.forecast.bayes.structure import Structure, build_model
 
 PHI, SIGMA_LEVEL, SIGMA_SLOPE, SIGMA_OBS = 0.85, 0.07, 0.02, 0.03
+QUICK = "FAST_COMPILE"
+"""Python-linker mode for one-off log-density evaluations: a cold numba compile of these graphs costs ~1 min."""
 
 
 def exact_loglik(
@@ -110,9 +112,12 @@ def test_pymc_model_logp_is_prior_plus_exact_likelihood(rng: np.random.Generator
         "logit_level_share": np.log(SIGMA_LEVEL**2 / SIGMA_OBS**2),
         "sigma_slope_log__": np.log(SIGMA_SLOPE),
     }
-    total = model.compile_logp(jacobian=False)(point)
+    total = model.compile_logp(jacobian=False, mode=QUICK)(point)
     fn = model.compile_fn(
-        model.replace_rvs_by_values([model["sigma_obs"]])[0], inputs=model.value_vars, on_unused_input="ignore"
+        model.replace_rvs_by_values([model["sigma_obs"]])[0],
+        inputs=model.value_vars,
+        on_unused_input="ignore",
+        mode=QUICK,
     )
     sigma_obs = fn(point)
     assert sigma_obs == pytest.approx(SIGMA_OBS, rel=1e-12)
@@ -159,8 +164,8 @@ def test_negbin_model_logp_at_known_state() -> None:
         "zeta": zeta,
         "cv_obs_log__": np.log(cv),
     }
-    total = model.compile_logp(jacobian=False)(point)
-    free = model.compile_logp(vars=model.free_RVs, jacobian=False)(point)
+    total = model.compile_logp(jacobian=False, mode=QUICK)(point)
+    free = model.compile_logp(vars=model.free_RVs, jacobian=False, mode=QUICK)(point)
 
     level, slope = [level0], slope0
     for i in range(t - 1):

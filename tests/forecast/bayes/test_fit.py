@@ -68,6 +68,15 @@ def test_registered_under_both_names() -> None:
     assert isinstance(registry.get("DampedTrend"), DampedTrend)
 
 
+def test_fixed_likelihood_variants_are_distinct_registry_candidates() -> None:
+    """Stacking needs candidates with distinct names that follow the forecaster protocol."""
+    variants = {name: registry.get(name) for name in ("damped_trend_lognormal", "damped_trend_signed")}
+    variants["damped_trend_counts"] = registry.get("damped_trend_counts")
+    assert all(isinstance(v, registry.Forecaster) for v in variants.values())
+    names = {v.name for v in variants.values()} | {registry.get("damped_trend").name}
+    assert names == {"DampedTrend", "DampedTrend[lognormal]", "DampedTrend[signed]", "DampedTrend[poisson_lognormal]"}
+
+
 def test_counts_with_partial_year_and_definition_break(rng: np.random.Generator) -> None:
     """Level 20,000 until 2012, doubled (log 2 = 0.69) by a definition change from 2013; 2014 covers 9 months."""
     years = np.arange(2000, 2015)

@@ -73,8 +73,11 @@ class DampedTrend:
 
     @property
     def name(self) -> str:
-        """Model name recorded on forecasts."""
-        return "DampedTrend"
+        """Model name recorded on forecasts: ``DampedTrend``, with the likelihood when it is fixed.
+
+        Distinct names let variants be candidates side by side (e.g. in ``forecast.stack``).
+        """
+        return "DampedTrend" if self.likelihood == "auto" else f"DampedTrend[{self.likelihood}]"
 
     def resolved_likelihood(self, series: YearlySeries) -> Likelihood:
         """The likelihood this spec uses for ``series``."""

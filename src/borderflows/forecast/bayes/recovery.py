@@ -31,7 +31,7 @@ FloatArray = npt.NDArray[np.float64]
 START_LEVEL = {
     "lognormal": np.log(1000.0),
     "poisson_lognormal": np.log(5000.0),
-    "negbin": np.log(5000.0),
+    "negbin": np.log(10.0),  # the exact NB is the small-count model ("auto" uses it below 20)
     "signed": 0.0,
 }
 """Where simulated latent levels start (model scale)."""
