@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from borderflows import progress
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.countries import short_name
 from borderflows.exceptions import ConvergenceWarning
@@ -147,6 +148,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     options = spec.options
     model = spec_from_options(options)
     pair = mirror_pair(options.get("exporter", "CHN"), options.get("importer", "KAZ"))
+    progress.step(f"fit {model.mode} model {pair.exporter}->{pair.importer}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the verdict is written into every output
         results = model.fit(
@@ -157,6 +159,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
         )
     # The record carries the margin-prior and power-scaling sensitivity of u_t (issue: is the share
     # driven by the data or by the priors?); each margin centre is a refit of the same compiled model.
+    progress.step("tables, figures, margin and prior sensitivity")
     tables, figures = write_outputs(results, Path(out_dir), posterior=False, sensitivity=True)
     manifest = Path(out_dir) / MANIFEST_FILE
     raw = json.loads(manifest.read_text())

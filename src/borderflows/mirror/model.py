@@ -74,8 +74,8 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
     Returns
     -------
     pymc.Model
-        Free variables: ``logit_u_start``, ``logit_u_later`` (or ``logit_u_steps`` when
-        non-centred), `` [beta], log1p_tau, b_exp, b_imp, drift,
+        Free variables: ``logit_u_start``, ``logit_u_later`` (or ``sigma_u_squared`` and
+        ``logit_u_innovations`` when non-centred), `` [beta], log1p_tau, b_exp, b_imp, drift,
         [l_missing]`` and ``pair_sd`` in panel mode. Deterministics: ``u, tau, level`` and the sums
         of squares ``share_step_ss, level_step_ss, report_noise_ss`` of the collapsed scales.
         Observed: ``obs`` (importer's log reports) and ``obs_panel`` in panel mode; potentials
@@ -104,28 +104,24 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         m_idx = pm.Data("m_idx", data.m_idx)
         log_m = pm.Data("log_m", data.log_m)
 
-        # Underreporting share: random walk on the logit scale, plus breakpoints, carrying the collapsed
-        # sigma_u. Centred: given the first year, the later years are one multivariate Student-t with a
-        # Brownian-motion scale matrix. Non-centred: the steps are the free variables.
+        # Underreporting share: random walk on the logit scale, plus breakpoints. Centred: given the
+        # first year, the later years are one multivariate Student-t with a Brownian-motion scale matrix
+        # (sigma_u collapsed). Non-centred: sigma_u is sampled and the steps are sigma_u times standard
+        # normals, the textbook form for data that say little about the path.
         start = pm.Normal("logit_u_start", priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
-        walk_t = {"nu": 2 * priors.SHARE_STEP.shape}
         if spec.walk == "centred":
             later = pm.MvStudentT(
                 "logit_u_later",
+                nu=2 * priors.SHARE_STEP.shape,
                 mu=start * np.ones(n_years - 1),
                 scale=priors.SHARE_STEP.t_scale * _brownian(n_years - 1),
                 dims="step",
-                **walk_t,
             )
         else:
-            steps = pm.MvStudentT(
-                "logit_u_steps",
-                mu=np.zeros(n_years - 1),
-                scale=_scale(priors.SHARE_STEP, n_years - 1),
-                dims="step",
-                **walk_t,
-            )
-            later = start + pt.cumsum(steps)
+            variance = pm.InverseGamma("sigma_u_squared", alpha=priors.SHARE_STEP.shape, beta=priors.SHARE_STEP.rate)
+            sigma_u = pm.Deterministic("sigma_u", pt.sqrt(variance))
+            innovations = pm.Normal("logit_u_innovations", 0.0, 1.0, dims="step")
+            later = start + pt.cumsum(sigma_u * innovations)
         logit_u = pt.concatenate([pt.atleast_1d(start), later])
         pm.Deterministic("share_step_ss", pt.sum(pt.diff(logit_u) ** 2))
         if kept:

@@ -48,6 +48,8 @@ COLLAPSED_SCALES = {
 def with_noise_scales(idata: xr.DataTree, data: MirrorData, random_seed: int) -> xr.DataTree:
     """Add posterior draws of the collapsed scales ``sigma_u``, ``sigma_s``, ``sigma_d`` to ``idata``.
 
+    A scale the sampler already drew (``sigma_u`` of the non-centred walk) is kept as it is.
+
     Each comes from its exact conditional ``sigma^2 | rest ~ InverseGamma(shape + k/2, rate + SS/2)``
     given the draw's sum of squares SS over its k terms, so the joint draws are draws of the full
     posterior. Seeded from ``random_seed``: the same fit gives the same scales.
@@ -56,6 +58,8 @@ def with_noise_scales(idata: xr.DataTree, data: MirrorData, random_seed: int) ->
     rng = np.random.default_rng([random_seed, 3])
     posterior = idata["posterior"].to_dataset()
     for name, (ss_name, prior) in COLLAPSED_SCALES.items():
+        if name in posterior:  # sampled, not collapsed (the non-centred walk's sigma_u)
+            continue
         ss = posterior[ss_name]
         precision = rng.gamma(prior.shape + counts[name] / 2, 1.0, size=ss.shape) / (prior.rate + ss.values / 2)
         posterior[name] = ss.copy(data=1.0 / np.sqrt(precision))

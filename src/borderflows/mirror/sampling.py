@@ -16,6 +16,7 @@ import xarray as xr
 from borderflows.config import CHAINS, CORES, SamplerPreset
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.model import build_model
+from borderflows.progress import sampler_progress_bar
 
 if TYPE_CHECKING:
     from borderflows.mirror.spec import MirrorGap
@@ -125,7 +126,7 @@ def sample_mirror(
         cores=CORES,
         seed=random_seed,
         target_accept=preset.target_accept,
-        progress_bar=False,
+        progress_bar=sampler_progress_bar(),  # only when a terminal caller asked (borderflows.progress)
         adaptation=adaptation(data),
     )
     return model, idata

@@ -48,11 +48,11 @@ class MirrorGap:
         ``"nutpie"`` (default; compiled once per shape) or ``"pymc"``.
     walk
         Parametrisation of the logit-u random walk; both define the same model. ``"centred"``
-        (default) samples the yearly values and suits mirror ratios that pin u down, as for
-        China->Kazakhstan; ``"non-centred"`` samples the steps and suits data that say little about
-        u, e.g. u near zero as for Kazakhstan->China, where the centred walk mixed badly (R-hat 1.07,
-        bulk ESS 70-90 against 1.01 and 690 non-centred; measured 2026-11-22). The diagnostics gate
-        tells which one a fit needs.
+        (default) samples the yearly values with sigma_u integrated out and suits mirror ratios that
+        pin u down, as for China->Kazakhstan; ``"non-centred"`` samples sigma_u and standardised steps
+        and suits data that say little about u, e.g. u near zero as for Kazakhstan->China, where the
+        centred walk mixed badly (R-hat 1.07, bulk ESS 70-90; docs/mirror_model.md). The diagnostics
+        gate tells which one a fit needs.
 
     Examples
     --------
