@@ -17,6 +17,9 @@ Usage::
     uv run python benchmarks/mirror_validation.py --n-sims 200 --n-misspecified 100
     uv run python benchmarks/mirror_validation.py --quick          # 20 + 10 + 10 sims, for a smoke run
     uv run python benchmarks/mirror_validation.py --summarise      # re-summarise the checkpoints of a cut run
+    uv run python benchmarks/mirror_validation.py --mode pair       # pair mode (biases from their priors only)
+    uv run python benchmarks/mirror_validation.py --preset full --n-sims 20 --n-misspecified 0 \
+        --out benchmarks/_out/mirror_validation_full                # how often production-size fits pass the gate
 
 Tests import this file (``tests/recovery``) so that the CI variant runs the same code.
 """
@@ -39,7 +42,7 @@ from borderflows.config import SamplerPreset
 from borderflows.diagnostics.recovery import RecoveryResult, interval_records, recovery_result, recovery_study
 from borderflows.diagnostics.sbc import CompiledFitter, FitSummary, SBCResult, Simulation, run_sbc
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import adaptation, all_data_values
+from borderflows.mirror.sampling import adaptation, all_data_values, draws_for
 from borderflows.mirror.simulate import Truth, draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 
@@ -52,8 +55,9 @@ TRANSIT_SHARE = 0.20
 CHECKED = ("tau", "b_exp", "b_imp", "u")
 """Variables checked by SBC and recovery."""
 
-VALIDATION_PRESET = SamplerPreset("validation", draws=200, tune=400, target_accept=0.95)
-"""4 x 200 draws after 400 warm-up, thinned to 99 (every 8th) per SBC rank; also gives the 90% ETIs."""
+VALIDATION_PRESET = SamplerPreset("validation", draws=200, tune=500, target_accept=0.95)
+"""4 x 200 draws after 500 warm-up (panel mode: twice the draws, as production fits), thinned to 99 per SBC rank;
+also gives the 90% ETIs."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Design:
     n_years: int = 15
     n_partners: int = 4
     missing_m: tuple[int, ...] = (2010,)  # one year without an importer report: u_t leans on the latent process
+    panel: bool = True  # panel mode (the analyses of record); False: pair mode, biases from their priors only
 
     @property
     def years(self) -> np.ndarray:
@@ -80,7 +85,7 @@ def make_simulator(design: Design, spec: MirrorGap, scenario: str = "well-specif
         raise ValueError(f"unknown scenario {scenario!r}")
 
     def simulator(rng: np.random.Generator) -> Simulation:
-        truth = draw_truth(rng, design.years, n_partners=design.n_partners, margin=spec.margin)
+        truth = draw_truth(rng, design.years, n_partners=design.n_partners, margin=spec.margin, panel=design.panel)
         data = simulate(truth, rng, missing_m=design.missing_m)
         # Exporter's log report is truth.level = log shipments + b_exp[0] (the model's parametrisation).
         if scenario == "timing shift":
@@ -99,15 +104,20 @@ def make_simulator(design: Design, spec: MirrorGap, scenario: str = "well-specif
 def make_fitter(design: Design, spec: MirrorGap, preset: SamplerPreset = VALIDATION_PRESET) -> CompiledFitter:
     """Compile the mirror model once for panels of ``design``'s shape."""
     rng = np.random.default_rng(0)
-    template = simulate(draw_truth(rng, design.years, n_partners=design.n_partners), rng, missing_m=design.missing_m)
-    # The production setting for the template's mode, so the validation runs the sampler the analyses use.
-    return CompiledFitter(build_model(template, spec), preset, list(CHECKED), adaptation=adaptation(template))
+    truth = draw_truth(rng, design.years, n_partners=design.n_partners, panel=design.panel)
+    template = simulate(truth, rng, missing_m=design.missing_m)
+    # The production settings for the template's mode (adaptation, panel draws factor), so the validation runs the
+    # sampler the analyses use.
+    fit_preset = SamplerPreset(preset.name, draws_for(template, preset), preset.tune, preset.target_accept)
+    return CompiledFitter(build_model(template, spec), fit_preset, list(CHECKED), adaptation=adaptation(template))
 
 
 def coords_for(design: Design) -> dict[str, list[list[object]]]:
     """Labels of the checked variables' elements."""
     from borderflows.mirror.simulate import panel_layout
 
+    if not design.panel:
+        return {"u": [design.years.tolist()], "b_exp": [["CHN"]], "b_imp": [["KAZ"]]}
     exporters, importers, _ = panel_layout(design.n_partners)
     return {"u": [design.years.tolist()], "b_exp": [list(exporters)], "b_imp": [list(importers)]}
 
@@ -207,6 +217,9 @@ def _summary_rows(recoveries: list[RecoveryResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+FIT_COLUMNS = ("scenario", "simulation", "max_rhat", "divergences", "min_ess_bulk", "min_ebfmi", "gate_ok", "seconds")
+"""Per-fit columns of ``ranks.csv`` before the ranks."""
+
 SCHEDULE = ("well-specified", "well-specified", "timing shift", "transit")
 """Order in which the long run interleaves scenarios, so a run cut short still has all three."""
 
@@ -264,9 +277,10 @@ def run_interleaved(
         _checkpoint_append(out / "records.csv", records)
         labels = records["quantity"].tolist()
         ranks = sbc_ranks(simulation.truth, {name: fit.draws[name] for name in CHECKED}, keep)
+        health = (fit.max_rhat, fit.divergences, fit.min_ess_bulk, fit.min_ebfmi, fit.gate_ok)
         row = pd.DataFrame(
-            [[scenario, i, fit.max_rhat, fit.divergences, seconds, *ranks]],
-            columns=["scenario", "simulation", "max_rhat", "divergences", "seconds", *labels],
+            [[scenario, i, *health, seconds, *ranks]],
+            columns=[*FIT_COLUMNS, *labels],
         )
         _checkpoint_append(out / "ranks.csv", row)
         done[scenario] += 1
@@ -283,9 +297,7 @@ def summarise(out: Path, random_seed: int, n_rank_draws: int = 99) -> tuple[dict
     sbcs: dict[str, SBCResult] = {}
     recoveries: list[RecoveryResult] = []
     for scenario, group in ranks.groupby("scenario", sort=False):
-        quantities = [
-            c for c in group.columns if c not in ("scenario", "simulation", "max_rhat", "divergences", "seconds")
-        ]
+        quantities = [c for c in group.columns if c not in FIT_COLUMNS]
         values = group[quantities].to_numpy(dtype=np.int64)
         sbcs[str(scenario)] = SBCResult(
             quantities=tuple(quantities),
@@ -321,16 +333,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--minutes", type=float, default=None, help="stop starting new fits after this many minutes")
     parser.add_argument("--summarise", action="store_true", help="only summarise the checkpoints in --out")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/_out/mirror_validation"))
+    parser.add_argument(
+        "--preset", default="validation", help="'validation' (4 x 200 after 500), or a project preset ('fast', 'full')"
+    )
+    parser.add_argument("--mode", choices=("panel", "pair"), default="panel", help="simulated design and model mode")
+    parser.add_argument("--out", type=Path, default=None, help="default benchmarks/_out/mirror_validation[_pair]")
     args = parser.parse_args(argv)
     if args.quick:
         args.n_sims, args.n_misspecified = 20, 10
+    if args.out is None:
+        args.out = Path("benchmarks/_out/mirror_validation" + ("_pair" if args.mode == "pair" else ""))
 
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console()
-    design, spec = Design(), MirrorGap()
+    design, spec = Design(panel=args.mode == "panel"), MirrorGap(mode=args.mode)
     args.out.mkdir(parents=True, exist_ok=True)
     meta_path = args.out / "meta.json"
     if not args.summarise:
@@ -338,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
             (args.out / name).unlink(missing_ok=True)
         started = time.perf_counter()
         deadline = None if args.minutes is None else time.time() + 60 * args.minutes
-        fitter = make_fitter(design, spec)
+        from borderflows.config import preset as project_preset
+
+        run_preset = VALIDATION_PRESET if args.preset == "validation" else project_preset(args.preset)
+        fitter = make_fitter(design, spec, run_preset)
         console.print(f"compiled the mirror model in {fitter.compile_seconds:.1f} s")
         total = args.n_sims + 2 * args.n_misspecified
         with Progress(console=console) as bar:
@@ -362,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                         "years": [int(design.years[0]), int(design.years[-1])],
                         "n_partners": design.n_partners,
                         "missing_m": list(design.missing_m),
+                        "mode": args.mode,
                     },
                     "preset": vars(fitter.preset),
                     "adaptation": fitter.adaptation,
@@ -390,9 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             "failing": frame.loc[~frame["passes"], "quantity"].tolist(),
             "fits_with_divergences": int((sbc.divergences > 0).sum()),
             "fits_with_rhat_over_1.01": int((sbc.max_rhat > 1.01).sum()),
-            "median_fit_seconds": float(
-                pd.read_csv(args.out / "ranks.csv").query("scenario == @scenario")["seconds"].median()
-            ),
+            **_fit_health(pd.read_csv(args.out / "ranks.csv").query("scenario == @scenario")),
         }
         if scenario == "well-specified":
             _plot(sbc, args.out / "sbc_ranks.png")
@@ -406,6 +426,18 @@ def main(argv: list[str] | None = None) -> int:
     console.print(summary.to_string(index=False), markup=False)
     console.print(json.dumps(meta, indent=2, default=str), markup=False)
     return 0
+
+
+def _fit_health(fits: pd.DataFrame) -> dict[str, float | int]:
+    """Sampler health over one scenario's fits (gate on tau, the biases and u at the validation preset)."""
+    health: dict[str, float | int] = {"median_fit_seconds": float(fits["seconds"].median())}
+    if "gate_ok" in fits:  # checkpoints written before the gate columns existed lack them
+        health["fits_passing_gate"] = int(fits["gate_ok"].astype(bool).sum())
+        health["median_min_ess_bulk"] = float(fits["min_ess_bulk"].median())
+        health["fits_with_min_ess_bulk_under_100"] = int((fits["min_ess_bulk"] < 100).sum())
+        health["fits_with_ebfmi_under_0.3"] = int((fits["min_ebfmi"] < 0.3).sum())
+    health["total_divergences"] = int(fits["divergences"].sum())
+    return health
 
 
 def _model_hashes() -> dict[str, str]:

@@ -1,9 +1,18 @@
 """Effective samples per second: nutpie (the default) vs pymc's own NUTS, same mirror model, one run.
 
-Both samplers get the same simulated panel (the model engineer's simulator; shape of the analysis of
-record: 26 years, CHN plus partners both ways), the same draws, warm-up, target acceptance, 4
-chains on 2 cores. We report the minimum bulk ESS over ``u`` (the quantity of interest) and over
-every free variable, divided by
+Default data: the bundled CHN->KAZ mirror pair in pair mode with the evidence statements
+(``MirrorGap(mode="pair").inputs(mirror_pair("CHN", "KAZ"), evidence=True)``), the model of the
+recorded analyses. ``--data panel`` uses the DOTS panel instead (panel mode, bundled data) and
+``--data simulated`` a simulated panel (the model engineer's simulator). All samplers get the same
+model graph, draws, warm-up, target acceptance, 4 chains on 2 cores:
+
+* nutpie with the model's production adaptation (:func:`borderflows.mirror.sampling.adaptation`);
+* nutpie with diagonal adaptation (pymc's kind), so the sampler and the mass matrix can be told apart
+  (skipped when production is already diagonal);
+* ``pm.sample(nuts_sampler="pymc")``.
+
+We report the minimum bulk ESS over ``u`` (the quantity of interest) and over every free variable,
+divided by
 
 * sampling wall time alone (nutpie: ``nutpie.sample``; pymc: the ``sampling_time`` pymc records), and
 * wall time including compilation (nutpie: ``compile_pymc_model`` + sampling; pymc: all of
@@ -13,8 +22,9 @@ The compile caches are whatever this machine has (say so when quoting: a cold CI
 
 Usage::
 
-    uv run python benchmarks/sampler_comparison.py              # full preset (4 x 1000 after 1000 warm-up)
-    uv run python benchmarks/sampler_comparison.py --preset fast
+    uv run python benchmarks/sampler_comparison.py              # CHN->KAZ pair, full preset (4 x 1000 after 1000)
+    uv run python benchmarks/sampler_comparison.py --data panel
+    uv run python benchmarks/sampler_comparison.py --data simulated --preset fast
 """
 
 from __future__ import annotations
@@ -33,8 +43,9 @@ import pymc as pm
 
 from borderflows.config import CHAINS, CORES, preset
 from borderflows.diagnostics.gate import check_convergence
+from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import adaptation
+from borderflows.mirror.sampling import adaptation, draws_for
 from borderflows.mirror.simulate import draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 
@@ -73,16 +84,15 @@ def _row(name: str, idata: object, free: list[str], compile_s: float, sampling_s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="full")
+    parser.add_argument("--data", choices=("pair", "panel", "simulated"), default="pair")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--years", type=int, default=26)
     parser.add_argument("--partners", type=int, default=6)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/_out/sampler_comparison"))
     args = parser.parse_args(argv)
     run_preset = preset(args.preset)
-    rng = np.random.default_rng(args.seed)
-    years = np.arange(1995, 1995 + args.years)
-    data = simulate(draw_truth(rng, years, n_partners=args.partners), rng)
-    spec = MirrorGap()
+    data, spec = _data(args.data, args.seed, args.years, args.partners)
+    draws = draws_for(data, run_preset)  # the production number of draws for the mode
 
     import nutpie
 
@@ -91,25 +101,27 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     compiled = nutpie.compile_pymc_model(model)
     nutpie_compile = time.perf_counter() - started
-    started = time.perf_counter()
-    idata_nutpie = nutpie.sample(
-        compiled,
-        draws=run_preset.draws,
-        tune=run_preset.tune,
-        chains=CHAINS,
-        cores=CORES,
-        seed=args.seed,
-        target_accept=run_preset.target_accept,
-        adaptation=adaptation(data),
-        progress_bar=False,
-    )
-    nutpie_sampling = time.perf_counter() - started
+    nutpie_runs = {}
+    for kind in dict.fromkeys([adaptation(data), "diag"]):
+        started = time.perf_counter()
+        idata = nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=run_preset.tune,
+            chains=CHAINS,
+            cores=CORES,
+            seed=args.seed,
+            target_accept=run_preset.target_accept,
+            adaptation=kind,
+            progress_bar=False,
+        )
+        nutpie_runs[kind] = (idata, time.perf_counter() - started)
 
     model_pymc = build_model(data, spec)
     started = time.perf_counter()
     idata_pymc = pm.sample(
         model=model_pymc,
-        draws=run_preset.draws,
+        draws=draws,
         tune=run_preset.tune,
         chains=CHAINS,
         cores=CORES,
@@ -122,31 +134,45 @@ def main(argv: list[str] | None = None) -> int:
     pymc_sampling = float(idata_pymc["posterior"].attrs.get("sampling_time", pymc_total))
 
     rows = [
-        _row("nutpie", idata_nutpie, free, nutpie_compile, nutpie_sampling),
-        _row("pymc", idata_pymc, free, pymc_total - pymc_sampling, pymc_sampling),
+        _row(f"nutpie ({kind})", idata, free, nutpie_compile, seconds) for kind, (idata, seconds) in nutpie_runs.items()
     ]
+    rows.append(_row("pymc NUTS (diag)", idata_pymc, free, pymc_total - pymc_sampling, pymc_sampling))
     table = pd.DataFrame(rows)
-    ratio = {
-        "ess_u_per_s_sampling": rows[0]["ess_u_per_s_sampling"] / rows[1]["ess_u_per_s_sampling"],  # type: ignore[operator]
-        "ess_u_per_s_with_compile": rows[0]["ess_u_per_s_with_compile"] / rows[1]["ess_u_per_s_with_compile"],  # type: ignore[operator]
-        "ess_free_per_s_sampling": rows[0]["ess_free_per_s_sampling"] / rows[1]["ess_free_per_s_sampling"],  # type: ignore[operator]
+    metrics = ("ess_u_per_s_sampling", "ess_u_per_s_with_compile", "ess_free_per_s_sampling")
+    ratio = {  # every nutpie row over pymc's
+        f"{row['sampler']} / pymc": {m: round(float(row[m]) / max(float(rows[-1][m]), 1e-12), 2) for m in metrics}  # type: ignore[arg-type]
+        for row in rows[:-1]
     }
     args.out.mkdir(parents=True, exist_ok=True)
     result = {
         "command": "uv run python benchmarks/sampler_comparison.py " + " ".join(argv or sys.argv[1:]),
         "preset": vars(run_preset),
-        "nutpie_adaptation": adaptation(data),
-        "years": [int(years[0]), int(years[-1])],
-        "partners": args.partners,
+        "data": args.data,
+        "draws_per_chain": draws,
+        "production_adaptation": adaptation(data),
+        "years": [int(data.years[0]), int(data.years[-1])],
         "panel_pairs": len(data.pairs),
+        "free_variables": free,
         "load_average": os.getloadavg(),
         "table": rows,
         "ratio_nutpie_over_pymc": ratio,
     }
-    (args.out / "result.json").write_text(json.dumps(result, indent=2))
+    (args.out / f"result_{args.data}.json").write_text(json.dumps(result, indent=2))
     sys.stdout.write(table.to_markdown(index=False) + "\n")
     sys.stdout.write(json.dumps({"ratio_nutpie_over_pymc": ratio, "load_average": os.getloadavg()}, indent=2) + "\n")
     return 0
+
+
+def _data(which: str, seed: int, n_years: int, partners: int) -> tuple[MirrorData, MirrorGap]:
+    """The mirror inputs and spec of ``which``: bundled CHN->KAZ pair or panel, or a simulated panel."""
+    if which == "simulated":
+        rng = np.random.default_rng(seed)
+        years = np.arange(1995, 1995 + n_years)
+        return simulate(draw_truth(rng, years, n_partners=partners), rng), MirrorGap()
+    from borderflows.data import mirror_pair
+
+    spec = MirrorGap(mode=which)  # type: ignore[arg-type]
+    return spec.inputs(mirror_pair("CHN", "KAZ"), evidence=True), spec
 
 
 if __name__ == "__main__":

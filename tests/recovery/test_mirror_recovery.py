@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from borderflows.config import SamplerPreset
@@ -73,6 +74,30 @@ def test_transit_goods_push_underreporting_up(bench: ModuleType, setup) -> None:
     # overestimated by ~0.1 on average (benchmark). Six panels' mean bias has SE ~0.03: require it above zero.
     assert per_panel_bias.mean() > 0.0, per_panel_bias
     assert result.scenario == "transit"
+
+
+def test_checkpointed_run_records_sampler_health(bench: ModuleType, setup, tmp_path: Path) -> None:
+    # The long benchmark's own path: interleaved scenarios appended to CSV checkpoints, then re-summarised.
+    design, spec, fitter = setup
+    bench.run_interleaved(fitter, design, spec, tmp_path, n_well=2, n_misspecified=1, random_seed=34, deadline=None)
+    sbcs, recoveries = bench.summarise(tmp_path, random_seed=34)
+    assert set(sbcs) == {"well-specified", "timing shift", "transit"}
+    assert sbcs["well-specified"].ranks.shape == (2, 1 + 3 + 4 + 8)  # health columns are not taken for ranks
+    fits = pd.read_csv(tmp_path / "ranks.csv")
+    assert fits["gate_ok"].isin([True, False]).all()
+    assert (fits["min_ess_bulk"] > 0).all()
+    assert (fits["min_ebfmi"] > 0).all()
+    # A fit passes the gate only if every recorded number meets the project's bar.
+    meets_bar = (
+        (fits["max_rhat"] <= 1.01)
+        & (fits["divergences"] == 0)
+        & (fits["min_ess_bulk"] >= 400)
+        & (fits["min_ebfmi"] >= 0.3)
+    )
+    assert not (fits["gate_ok"] & ~meets_bar).any(), fits
+    health = bench._fit_health(fits)
+    assert health["fits_passing_gate"] == int(fits["gate_ok"].sum())
+    assert {r.scenario for r in recoveries} == set(sbcs)
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ chance alone more often than ``alpha``.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -38,6 +39,8 @@ import pymc as pm
 from scipy import stats
 
 from borderflows.config import CHAINS, CORES, SamplerPreset
+from borderflows.diagnostics.gate import check_convergence
+from borderflows.exceptions import ConvergenceWarning
 from borderflows.sampling import resolve_seed
 
 if TYPE_CHECKING:
@@ -78,6 +81,12 @@ class FitSummary:
     """Variable name -> array of shape ``(chains * draws, *event_shape)``, chain-major."""
     max_rhat: float
     divergences: int
+    min_ess_bulk: float = float("nan")
+    """Smallest bulk ESS over the kept variables' elements (nan when not computed)."""
+    min_ebfmi: float = float("nan")
+    """Smallest E-BFMI over chains (nan when the sampler did not report energies)."""
+    gate_ok: bool | None = None
+    """Whether the fit passed the project's convergence gate on the kept variables (None: not checked)."""
 
 
 def observed_data_names(model: pm.Model) -> dict[str, str]:
@@ -174,7 +183,17 @@ class CompiledFitter:
         max_rhat = float(np.nanmax(rhat_values)) if np.isfinite(rhat_values).any() else float("inf")
         stats_ds = idata["sample_stats"].to_dataset()
         divergences = int(np.asarray(stats_ds["diverging"]).sum()) if "diverging" in stats_ds else 0
-        return FitSummary(draws=draws, max_rhat=max_rhat, divergences=divergences)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a failed fit is counted by the study, not warned
+            gate = check_convergence(idata, var_names=self.var_names)
+        return FitSummary(
+            draws=draws,
+            max_rhat=max_rhat,
+            divergences=divergences,
+            min_ess_bulk=gate.min_ess_bulk,
+            min_ebfmi=min(gate.ebfmi) if gate.ebfmi else float("nan"),
+            gate_ok=gate.ok,
+        )
 
 
 def _to_dataset(value: object) -> xr.Dataset:
