@@ -131,3 +131,19 @@ def test_prior_sensitivity_reports_u(pair_fit: MirrorGapResults) -> None:
     table = pair_fit.prior_sensitivity()
     assert {"prior", "likelihood", "diagnosis"} <= set(table.columns)
     assert all(str(name).startswith("u[") for name in table.index)
+
+
+def test_headline_names_the_countries_and_the_interval(pair_fit: MirrorGapResults) -> None:
+    from borderflows.mirror.analysis import headline
+
+    sentence = headline(pair_fit, prob=0.9, kind="eti")
+    assert sentence.startswith("Kazakhstan's records miss ")
+    assert "(90% equal-tailed interval " in sentence
+    assert sentence.split(" [")[0].endswith("of imports from China in 2016")
+    assert ("NOT citable" in sentence) == (not pair_fit.citable)
+
+
+def test_small_shares_keep_a_decimal_in_sentences() -> None:
+    from borderflows.mirror.analysis import _percent
+
+    assert [_percent(x) for x in (0.004, 0.09, 0.5)] == ["0.4%", "9%", "50%"]

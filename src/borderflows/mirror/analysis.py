@@ -39,12 +39,17 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
     year = int(data.years[both[-1]]) if both else int(data.years[-1])
     row = results.interval(prob, kind, ("u",)).set_index("year").loc[year]
     sentence = (
-        f"{short_name(data.importer)}'s records miss {row['estimate']:.0%} ({describe(prob, kind)} "
-        f"{row['lower']:.0%}–{row['upper']:.0%}) of imports from {short_name(data.exporter)} in {year}"
+        f"{short_name(data.importer)}'s records miss {_percent(row['estimate'])} ({describe(prob, kind)} "
+        f"{_percent(row['lower'])}–{_percent(row['upper'])}) of imports from {short_name(data.exporter)} in {year}"
     )
     if not results.citable:
         sentence += " [NOT citable: failed the convergence gate]"
     return sentence
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage: whole percent, one decimal below 1% so that a small share does not read as 0%."""
+    return f"{share:.1%}" if abs(share) < 0.01 else f"{share:.0%}"
 
 
 def write_outputs(
