@@ -38,9 +38,10 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
     both = [i for i in range(data.n_years) if pd.notna(data.x_reported[i]) and pd.notna(data.m_reported[i])]
     year = int(data.years[both[-1]]) if both else int(data.years[-1])
     row = results.interval(prob, kind, ("u",)).set_index("year").loc[year]
+    estimate, lower, upper = (_percent(float(row[column])) for column in ("estimate", "lower", "upper"))
     sentence = (
-        f"{short_name(data.importer)}'s records miss {_percent(row['estimate'])} ({describe(prob, kind)} "
-        f"{_percent(row['lower'])}–{_percent(row['upper'])}) of imports from {short_name(data.exporter)} in {year}"
+        f"{short_name(data.importer)}'s records miss {estimate} ({describe(prob, kind)} {lower}–{upper}) "
+        f"of imports from {short_name(data.exporter)} in {year}"
     )
     if not results.citable:
         sentence += " [NOT citable: failed the convergence gate]"
