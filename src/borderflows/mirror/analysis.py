@@ -37,8 +37,8 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
     data = results.data
     both = [i for i in range(data.n_years) if pd.notna(data.x_reported[i]) and pd.notna(data.m_reported[i])]
     year = int(data.years[both[-1]]) if both else int(data.years[-1])
-    row = results.interval(prob, kind, ("u",)).set_index("year").loc[year]
-    estimate, lower, upper = (_percent(float(row[column])) for column in ("estimate", "lower", "upper"))
+    row = results.interval(prob, kind, ("u",)).set_index("year").loc[[year]]
+    estimate, lower, upper = (_percent(float(row[column].iloc[0])) for column in ("estimate", "lower", "upper"))
     sentence = (
         f"{short_name(data.importer)}'s records miss {estimate} ({describe(prob, kind)} {lower}–{upper}) "
         f"of imports from {short_name(data.exporter)} in {year}"
