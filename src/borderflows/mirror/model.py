@@ -74,10 +74,12 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
     Returns
     -------
     pymc.Model
-        Free variables: ``logit_u_start``, ``logit_u_later`` (or ``sigma_u_squared`` and
-        ``logit_u_innovations`` when non-centred), `` [beta], log1p_tau, b_exp, b_imp, drift,
-        [l_missing]`` and ``pair_sd`` in panel mode. Deterministics: ``u, tau, level`` and the sums
-        of squares ``share_step_ss, level_step_ss, report_noise_ss`` of the collapsed scales.
+        Free variables: ``logit_u_start``, ``logit_u_later`` (``sigma_u_squared`` and
+        ``logit_u_innovations`` when non-centred), ``beta`` (with breakpoints), ``log1p_tau``,
+        ``b_exp``, ``b_imp``, ``drift``, ``l_missing`` (with missing exporter reports) and ``pair_sd``
+        in panel mode. Deterministics: ``u``, ``tau``, ``level`` and the sums of squares of the
+        collapsed scales, ``share_step_ss`` (centred walk only), ``level_step_ss`` and
+        ``report_noise_ss``.
         Observed: ``obs`` (importer's log reports) and ``obs_panel`` in panel mode; potentials
         ``level_walk`` (the exporter's level random walk) and ``evidence``.
     """
@@ -117,13 +119,13 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
                 scale=priors.SHARE_STEP.t_scale * _brownian(n_years - 1),
                 dims="step",
             )
+            pm.Deterministic("share_step_ss", pt.sum(pt.diff(pt.concatenate([pt.atleast_1d(start), later])) ** 2))
         else:
             variance = pm.InverseGamma("sigma_u_squared", alpha=priors.SHARE_STEP.shape, beta=priors.SHARE_STEP.rate)
             sigma_u = pm.Deterministic("sigma_u", pt.sqrt(variance))
             innovations = pm.Normal("logit_u_innovations", 0.0, 1.0, dims="step")
             later = start + pt.cumsum(sigma_u * innovations)
         logit_u = pt.concatenate([pt.atleast_1d(start), later])
-        pm.Deterministic("share_step_ss", pt.sum(pt.diff(logit_u) ** 2))
         if kept:
             beta = pm.Normal("beta", 0.0, priors.BREAK_SCALE, dims="breakpoint")
             logit_u = logit_u + pt.dot(pt.as_tensor(design), beta)
