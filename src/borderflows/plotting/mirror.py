@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.data.countries import short_name
 from borderflows.plotting.marks import mark_not_citable
 from borderflows.results.intervals import describe
 
@@ -57,7 +58,8 @@ def plot_mirror(
     if kind not in PLOT_KINDS:
         raise ValueError(f"unknown plot kind {kind!r}; choose one of {PLOT_KINDS}")
     ax = _axes(ax)
-    pair = f"{results.data.exporter} -> {results.data.importer}"
+    exporter, importer = short_name(results.data.exporter), short_name(results.data.importer)
+    pair = f"{exporter} -> {importer}"
     if kind == "share":
         for p, alpha in ((prob, 0.25), (0.5, 0.45)):
             band = results.interval(p, interval_kind, ("u",))
@@ -68,7 +70,7 @@ def plot_mirror(
         ax.plot(mid["year"], mid["estimate"], color="C0", label="posterior median")
         ax.set_ylabel("underreporting share u_t")
         ax.set_ylim(0, 1)
-        ax.set_title(f"Share of {pair} trade missing from the importer's records")
+        ax.set_title(f"Share of {pair} trade missing from {importer}'s records")
     elif kind in ("fit", "ppc"):
         table = results.predictive(prob, interval_kind)
         flows = ("exports", "imports") if kind == "fit" else ("imports",)
@@ -86,7 +88,7 @@ def plot_mirror(
             ax.scatter(part["year"], part["observed_usd_m"], color=f"C{j}", s=14, label=f"{flow}: reported")
         ax.set_yscale("log")
         ax.set_ylabel("USD m (log scale)")
-        title = "Reported vs fitted" if kind == "fit" else "Posterior predictive check of the importer's report"
+        title = "Reported vs fitted" if kind == "fit" else f"Posterior predictive check of {importer}'s report"
         ax.set_title(f"{title}, {pair}")
     else:
         table = results.decomposition(prob, interval_kind)
