@@ -56,6 +56,8 @@ inputs = spec.inputs(pair, evidence=True)
 # ## Prior predictive: what the priors alone say about the share
 #
 # Before seeing the reports, the underreporting share u_t should be allowed anywhere plausible.
+# PyMC warns that potentials are ignored here: the model's potentials are the exporter's level walk and
+# the evidence statements, which are data about levels and gaps, not part of u_t's prior.
 
 # %%
 prior = pm.sample_prior_predictive(draws=500, model=build_model(inputs, spec), random_seed=random_seed)
