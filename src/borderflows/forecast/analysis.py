@@ -18,6 +18,7 @@
     likelihood = "auto"          # or "lognormal" / "poisson_lognormal" / "negbin" / "signed" (individual fits)
     pool_components = true       # components share hyperpriors (PooledCounts, Poisson-lognormal, Kalman)
     target_accept = 0.99         # optional: override the preset's NUTS target acceptance
+    draws = 2000                 # optional: override the preset's draws per chain (individual fits)
     components = []              # optional: series whose forecast draws are summed ...
     total_name = ""              # ... into this coherent total (a name for the summed series)
 
@@ -68,6 +69,7 @@ class ForecastOptions:
     pool_components: bool = True
     likelihood: str = "auto"
     target_accept: float | None = None
+    draws: int | None = None
 
     @classmethod
     def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
@@ -85,6 +87,7 @@ class ForecastOptions:
             pool_components=bool(raw.get("pool_components", True)),
             likelihood=str(raw.get("likelihood", "auto")),
             target_accept=float(raw["target_accept"]) if "target_accept" in raw else None,
+            draws=int(raw["draws"]) if "draws" in raw else None,
         )
 
 
@@ -198,7 +201,9 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
             likelihood=options.likelihood,  # type: ignore[arg-type]
             break_year=break_year_for(series, options.break_year),
         )
-        fits[name] = spec_model.fit(series, random_seed=int(seed), preset=chosen, target_accept=options.target_accept)
+        fits[name] = spec_model.fit(
+            series, random_seed=int(seed), preset=chosen, target_accept=options.target_accept, draws=options.draws
+        )
         forecasts[name] = fits[name].forecast(options.horizon)
 
     pooled_fit: PooledFit | None = None

@@ -13,7 +13,7 @@ from scipy import stats
 
 from borderflows.forecast.bayes.kalman import kalman_filter_np
 from borderflows.forecast.bayes.priors import default_priors
-from borderflows.forecast.bayes.structure import Structure, build_model
+from borderflows.forecast.bayes.structure import Structure, build_model, graph_key
 
 PHI, SIGMA_LEVEL, SIGMA_SLOPE, SIGMA_OBS = 0.85, 0.07, 0.02, 0.03
 QUICK = "FAST_COMPILE"
@@ -111,6 +111,7 @@ def test_pymc_model_logp_is_prior_plus_exact_likelihood(rng: np.random.Generator
         "log_noise_var": log_var,
         "logit_level_share": np.log(SIGMA_LEVEL**2 / SIGMA_OBS**2),
         "sigma_slope_log__": np.log(SIGMA_SLOPE),
+        "break_effect": 0.4,  # in every Gaussian graph; prior-only here (no year after a break)
     }
     total = model.compile_logp(jacobian=False, mode=QUICK)(point)
     fn = model.compile_fn(
@@ -126,6 +127,7 @@ def test_pymc_model_logp_is_prior_plus_exact_likelihood(rng: np.random.Generator
         + stats.norm(*scales.log_sigma_level).logpdf(np.log(SIGMA_LEVEL))
         + stats.lognorm(scales.log_sigma_slope[1], scale=np.exp(scales.log_sigma_slope[0])).logpdf(SIGMA_SLOPE)
         + stats.norm(*scales.log_sigma_obs).logpdf(np.log(SIGMA_OBS))
+        + stats.norm(0.0, priors.break_sd).logpdf(0.4)
     )
     init = (float(y[0]), scales.level0_sd, scales.slope0[0], scales.slope0[1])
     assert total == pytest.approx(prior + exact_loglik(y, mask, init, obs_var), rel=1e-8)
@@ -175,3 +177,11 @@ def test_negbin_model_logp_at_known_state() -> None:
     alpha = 1 / cv**2
     expected = stats.nbinom.logpmf(counts, alpha, alpha / (alpha + mean)).sum()
     assert total - free == pytest.approx(expected, rel=1e-9)
+
+
+def test_gaussian_graphs_are_shared() -> None:
+    """One compile serves log-normal and Poisson-lognormal series, with or without a break (CI time)."""
+    shared = {graph_key(Structure(lik, 16, brk)) for lik in ("lognormal", "poisson_lognormal") for brk in (False, True)}  # type: ignore[arg-type]
+    assert shared == {Structure("lognormal", 16, True)}
+    assert graph_key(Structure("signed", 16, False)) == Structure("signed", 16, True)
+    assert graph_key(Structure("negbin", 16, False)) == Structure("negbin", 16, False)

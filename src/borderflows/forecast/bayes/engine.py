@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ import xarray as xr
 
 from borderflows.config import CHAINS, CORES, SamplerPreset
 from borderflows.forecast.bayes.priors import ForecastPriors
-from borderflows.forecast.bayes.structure import Structure, build_model
+from borderflows.forecast.bayes.structure import Structure, build_model, graph_key
 from borderflows.progress import sampler_progress_bar
 
 _CACHE: dict[tuple[Structure, str], Any] = {}
@@ -40,9 +39,7 @@ def placeholder_data(length: int) -> dict[str, np.ndarray]:
 
 def compiled_model(structure: Structure, priors: ForecastPriors) -> Any:
     """The nutpie-compiled model for ``structure`` under ``priors`` (built once per process)."""
-    if structure.likelihood == "poisson_lognormal":
-        # Same graph as the log-normal one (the Poisson variance arrives through the obs_var container).
-        structure = replace(structure, likelihood="lognormal")
+    structure = graph_key(structure)
     key = (structure, json.dumps(priors.to_dict(), sort_keys=True))
     with _LOCK:
         if key not in _CACHE:

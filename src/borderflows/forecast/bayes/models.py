@@ -91,6 +91,7 @@ class DampedTrend:
         preset: str = "fast",
         keep: npt.NDArray[np.bool_] | None = None,
         target_accept: float | None = None,
+        draws: int | None = None,
     ) -> BayesianFit:
         """Sample the posterior and run the convergence gate.
 
@@ -107,6 +108,9 @@ class DampedTrend:
             leave-future-out refits.
         target_accept
             Override the preset's NUTS target acceptance (e.g. 0.99 after divergences).
+        draws
+            Override the preset's draws per chain (e.g. when the gate reports R-hat or ESS just short
+            of its bar on a posterior that mixes slowly but without divergences).
 
         Returns
         -------
@@ -119,6 +123,8 @@ class DampedTrend:
         sampler = get_preset(preset)
         if target_accept is not None:
             sampler = replace(sampler, target_accept=target_accept)
+        if draws is not None:
+            sampler = replace(sampler, draws=int(draws))
         trace = engine.sample(layout.structure, priors, layout.data, sampler, seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # re-issued below with the series name

@@ -63,6 +63,18 @@ class Structure:
         return SCALAR_PARAMETERS[self.likelihood] + (("break_effect",) if self.has_break else ())
 
 
+def graph_key(structure: Structure) -> Structure:
+    """The structure whose compiled graph serves ``structure``.
+
+    Log-normal and Poisson-lognormal share a graph (the Poisson variance arrives as data), and the
+    Gaussian graphs always carry the break effect, so for them the break switch does not matter.
+    """
+    if structure.likelihood not in GAUSSIAN:
+        return structure
+    likelihood: Likelihood = "lognormal" if structure.likelihood == "poisson_lognormal" else structure.likelihood
+    return Structure(likelihood, structure.length, True)
+
+
 def bucket_length(n: int) -> int:
     """Latent length for ``n`` observed years: ``n`` rounded up to a multiple of :data:`BUCKET`."""
     return int(-(-n // BUCKET) * BUCKET)
@@ -109,7 +121,10 @@ def build_model(structure: Structure, priors: ForecastPriors, data: dict[str, np
         phi = pm.Beta("phi", alpha=priors.phi_alpha, beta=priors.phi_beta)
         sigma_slope = pm.LogNormal("sigma_slope", mu=scales.log_sigma_slope[0], sigma=scales.log_sigma_slope[1])
         shift = offset
-        if structure.has_break:
+        if structure.has_break or structure.likelihood in GAUSSIAN:
+            # The Gaussian graphs always carry the break effect, so one compile serves series with and
+            # without a break: with ``after_break`` all zero it is an independent, prior-only scalar that
+            # changes no other parameter's posterior (and is neither gated nor used in forecasts).
             shift = shift + pm.Normal("break_effect", mu=0.0, sigma=priors.break_sd) * after_break
 
         if structure.likelihood == "negbin":
