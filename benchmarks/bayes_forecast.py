@@ -11,6 +11,8 @@ Three parts, each optional:
   80%/95% coverage, MSIS, wall time).
 * ``--bundled``: rolling-origin backtest (3 origins, horizon 3) on the bundled migration and FDI
   series, DampedTrend against the same baselines.
+* ``--pooled-recovery N``: the same check for ``PooledCounts`` (3 components of 15 years, hyperparameters
+  and series drawn from its prior).
 * ``--stack``: ``borderflows.forecast.stack`` of the default forecaster and ``damped_trend`` on the bundled
   series (rolling origins, weights scored leave-future-out; the ensemble is kept only if it wins).
 * ``--lfo``: leave-future-out ELPD (one year ahead, PSIS between refits, ``arviz_stats.lfo_cv``) of the
@@ -39,7 +41,7 @@ from borderflows.forecast import registry
 from borderflows.forecast.backtest import backtest, summarize
 from borderflows.forecast.bayes import DampedTrend
 from borderflows.forecast.bayes.lfo import lfo_elpd
-from borderflows.forecast.bayes.recovery import coverage_study
+from borderflows.forecast.bayes.recovery import coverage_study, pooled_coverage_study
 from borderflows.forecast.benchmark import evaluate, load_corpus
 
 M3 = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "m3_yearly"
@@ -174,6 +176,7 @@ def main() -> None:
     parser.add_argument("--m3", type=int, default=0, help="number of M3 yearly series")
     parser.add_argument("--bundled", action="store_true", help="backtest the bundled migration/FDI series")
     parser.add_argument("--preset", default="fast")
+    parser.add_argument("--pooled-recovery", type=int, default=0, help="simulations for PooledCounts")
     parser.add_argument("--stack", action="store_true", help="stack Default and damped_trend on the bundled series")
     parser.add_argument("--lfo", action="store_true", help="LFO-ELPD of the suitable likelihoods per bundled series")
     parser.add_argument(
@@ -202,6 +205,15 @@ def main() -> None:
         table = bundled(args.preset)
         table.to_csv(out / "bundled.csv", index=False)
         print(table)
+    if args.pooled_recovery:
+        result = pooled_coverage_study(args.pooled_recovery, random_seed=2024, preset=args.preset)
+        table = result.pooled_coverage.assign(
+            seconds=result.total_seconds,
+            fits_rhat_or_divergent=int(((result.max_rhat > 1.01) | (result.divergences > 0)).sum()),
+            worst_rhat=float(result.max_rhat.max()),
+        )
+        table.to_csv(out / "pooled_recovery.csv", index=False)
+        print(table.to_string())
     if args.stack:
         table = stacking(args.preset)
         table.to_csv(out / "stack.csv", index=False)
