@@ -101,15 +101,18 @@ def make_simulator(design: Design, spec: MirrorGap, scenario: str = "well-specif
     return simulator
 
 
-def make_fitter(design: Design, spec: MirrorGap, preset: SamplerPreset = VALIDATION_PRESET) -> CompiledFitter:
-    """Compile the mirror model once for panels of ``design``'s shape."""
+def make_fitter(
+    design: Design, spec: MirrorGap, preset: SamplerPreset = VALIDATION_PRESET, adaptation_kind: str | None = None
+) -> CompiledFitter:
+    """Compile the mirror model once for panels of ``design``'s shape (``adaptation_kind``: override production's)."""
     rng = np.random.default_rng(0)
     truth = draw_truth(rng, design.years, n_partners=design.n_partners, panel=design.panel)
     template = simulate(truth, rng, missing_m=design.missing_m)
     # The production settings for the template's mode (adaptation, panel draws factor), so the validation runs the
     # sampler the analyses use.
     fit_preset = SamplerPreset(preset.name, draws_for(template, preset), preset.tune, preset.target_accept)
-    return CompiledFitter(build_model(template, spec), fit_preset, list(CHECKED), adaptation=adaptation(template))
+    kind = adaptation(template) if adaptation_kind is None else adaptation_kind
+    return CompiledFitter(build_model(template, spec), fit_preset, list(CHECKED), adaptation=kind)
 
 
 def coords_for(design: Design) -> dict[str, list[list[object]]]:
@@ -336,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--preset", default="validation", help="'validation' (4 x 200 after 500), or a project preset ('fast', 'full')"
     )
+    parser.add_argument("--adaptation", default=None, help="nutpie adaptation instead of production's, e.g. low_rank")
     parser.add_argument("--mode", choices=("panel", "pair"), default="panel", help="simulated design and model mode")
     parser.add_argument("--out", type=Path, default=None, help="default benchmarks/_out/mirror_validation[_pair]")
     args = parser.parse_args(argv)
@@ -359,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         from borderflows.config import preset as project_preset
 
         run_preset = VALIDATION_PRESET if args.preset == "validation" else project_preset(args.preset)
-        fitter = make_fitter(design, spec, run_preset)
+        fitter = make_fitter(design, spec, run_preset, args.adaptation)
         console.print(f"compiled the mirror model in {fitter.compile_seconds:.1f} s")
         total = args.n_sims + 2 * args.n_misspecified
         with Progress(console=console) as bar:

@@ -23,6 +23,7 @@ The compile caches are whatever this machine has (say so when quoting: a cold CI
 Usage::
 
     uv run python benchmarks/sampler_comparison.py              # CHN->KAZ pair, full preset (4 x 1000 after 1000)
+    uv run python benchmarks/sampler_comparison.py --pymc-factor 3   # pymc with 3x draws and warm-up
     uv run python benchmarks/sampler_comparison.py --data panel
     uv run python benchmarks/sampler_comparison.py --data simulated --preset fast
 """
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="full")
     parser.add_argument("--data", choices=("pair", "panel", "simulated"), default="pair")
+    parser.add_argument(
+        "--pymc-factor", type=int, default=1, help="pymc runs this many times the draws and warm-up (so it converges)"
+    )
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--years", type=int, default=26)
     parser.add_argument("--partners", type=int, default=6)
@@ -121,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     idata_pymc = pm.sample(
         model=model_pymc,
-        draws=draws,
-        tune=run_preset.tune,
+        draws=draws * args.pymc_factor,
+        tune=run_preset.tune * args.pymc_factor,
         chains=CHAINS,
         cores=CORES,
         target_accept=run_preset.target_accept,
@@ -136,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         _row(f"nutpie ({kind})", idata, free, nutpie_compile, seconds) for kind, (idata, seconds) in nutpie_runs.items()
     ]
-    rows.append(_row("pymc NUTS (diag)", idata_pymc, free, pymc_total - pymc_sampling, pymc_sampling))
+    pymc_name = "pymc NUTS (diag)" + (f", {args.pymc_factor}x draws and warm-up" if args.pymc_factor > 1 else "")
+    rows.append(_row(pymc_name, idata_pymc, free, pymc_total - pymc_sampling, pymc_sampling))
     table = pd.DataFrame(rows)
     metrics = ("ess_u_per_s_sampling", "ess_u_per_s_with_compile", "ess_free_per_s_sampling")
     ratio = {  # every nutpie row over pymc's
@@ -149,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         "preset": vars(run_preset),
         "data": args.data,
         "draws_per_chain": draws,
+        "pymc_factor": args.pymc_factor,
         "production_adaptation": adaptation(data),
         "years": [int(data.years[0]), int(data.years[-1])],
         "panel_pairs": len(data.pairs),
@@ -157,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         "table": rows,
         "ratio_nutpie_over_pymc": ratio,
     }
-    (args.out / f"result_{args.data}.json").write_text(json.dumps(result, indent=2))
+    suffix = f"_pymc{args.pymc_factor}x" if args.pymc_factor > 1 else ""
+    (args.out / f"result_{args.data}{suffix}.json").write_text(json.dumps(result, indent=2))
     sys.stdout.write(table.to_markdown(index=False) + "\n")
     sys.stdout.write(json.dumps({"ratio_nutpie_over_pymc": ratio, "load_average": os.getloadavg()}, indent=2) + "\n")
     return 0
