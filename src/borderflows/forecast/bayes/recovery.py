@@ -14,13 +14,16 @@ The per-simulation records and the coverage bands come from
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.yearly import YearlySeries
+from borderflows.diagnostics.gate import Diagnostics
 from borderflows.diagnostics.recovery import RecoveryResult, interval_records, recovery_result
 from borderflows.diagnostics.sbc import FitSummary
 from borderflows.forecast.bayes.models import DampedTrend
@@ -35,6 +38,46 @@ START_LEVEL = {
     "signed": 0.0,
 }
 """Where simulated latent levels start (model scale)."""
+
+
+@dataclass
+class _Tally:
+    """Interval records and sampler health of a recovery study's fits, and the study's result."""
+
+    prob: float
+    kind: str
+    random_seed: int
+    records: list[pd.DataFrame] = field(default_factory=list)
+    rhats: list[float] = field(default_factory=list)
+    divergences: list[int] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(
+        self,
+        i: int,
+        truth: Mapping[str, npt.ArrayLike],
+        draws: dict[str, FloatArray],
+        names: list[str],
+        diagnostics: Diagnostics,
+    ) -> None:
+        """Record fit ``i``'s intervals of ``names`` against ``truth`` and its R-hat and divergences."""
+        summary = FitSummary(draws=draws, max_rhat=diagnostics.max_rhat, divergences=diagnostics.divergences)
+        self.records.append(interval_records(i, truth, summary, names, prob=self.prob, kind=self.kind))
+        self.rhats.append(diagnostics.max_rhat)
+        self.divergences.append(diagnostics.divergences)
+
+    def result(self, scenario: str) -> RecoveryResult:
+        """Coverage over every fit added so far."""
+        return recovery_result(
+            self.records,
+            scenario=scenario,
+            prob=self.prob,
+            kind=self.kind,
+            random_seed=self.random_seed,
+            max_rhat=self.rhats,
+            divergences=self.divergences,
+            total_seconds=time.perf_counter() - self.started,
+        )
 
 
 @dataclass(frozen=True)
@@ -137,12 +180,11 @@ def coverage_study(
     """
     rng = np.random.default_rng(random_seed)
     spec = DampedTrend(likelihood=likelihood, break_year=break_year)
-    records, rhats, divergences = [], [], []
+    tally = _Tally(prob=prob, kind=kind, random_seed=random_seed)
     # The signed model standardises each series by its own scale, so its sigma_level is not on the
     # simulator's scale; phi and the future values are scale-free checks.
     names = ["phi", "future"] if likelihood == "signed" else ["phi", "sigma_level", "future"]
     names += ["break_effect"] if break_year is not None else []
-    started = time.perf_counter()
     for i in range(n_sims):
         sim = simulate(likelihood, n, horizon, rng, break_year=break_year)
         seed = int(rng.integers(2**31 - 1))
@@ -150,21 +192,8 @@ def coverage_study(
         forecast = fit.forecast(horizon)
         draws = {name: fit.draws(name) for name in names if name != "future"}
         draws["future"] = forecast.draws
-        summary = FitSummary(draws=draws, max_rhat=fit.diagnostics.max_rhat, divergences=fit.diagnostics.divergences)
-        truth: dict[str, npt.ArrayLike] = {**sim.truth, "future": sim.future}
-        records.append(interval_records(i, truth, summary, names, prob=prob, kind=kind))
-        rhats.append(fit.diagnostics.max_rhat)
-        divergences.append(fit.diagnostics.divergences)
-    return recovery_result(
-        records,
-        scenario=f"prior-simulated {likelihood}",
-        prob=prob,
-        kind=kind,
-        random_seed=random_seed,
-        max_rhat=rhats,
-        divergences=divergences,
-        total_seconds=time.perf_counter() - started,
-    )
+        tally.add(i, {**sim.truth, "future": sim.future}, draws, names, fit.diagnostics)
+    return tally.result(f"prior-simulated {likelihood}")
 
 
 def simulate_pooled(
@@ -231,8 +260,7 @@ def pooled_coverage_study(
     from borderflows.forecast.bayes.pooled import PooledCounts
 
     rng = np.random.default_rng(random_seed)
-    records, rhats, divergences = [], [], []
-    started = time.perf_counter()
+    tally = _Tally(prob=prob, kind=kind, random_seed=random_seed)
     for i in range(n_sims):
         parts, future, truth = simulate_pooled(k, n, horizon, rng)
         fit = PooledCounts().fit(parts, random_seed=int(rng.integers(2**31 - 1)), preset=preset)
@@ -241,18 +269,5 @@ def pooled_coverage_study(
             "sigma_level": fit.draws("sigma_level"),
             "future": np.stack([f.draws for f in fit.forecast(horizon)], axis=1),
         }
-        summary = FitSummary(draws=draws, max_rhat=fit.diagnostics.max_rhat, divergences=fit.diagnostics.divergences)
-        names = ["phi", "sigma_level", "future"]
-        records.append(interval_records(i, {**truth, "future": future}, summary, names, prob=prob, kind=kind))
-        rhats.append(fit.diagnostics.max_rhat)
-        divergences.append(fit.diagnostics.divergences)
-    return recovery_result(
-        records,
-        scenario=f"prior-simulated pooled counts (k={k})",
-        prob=prob,
-        kind=kind,
-        random_seed=random_seed,
-        max_rhat=rhats,
-        divergences=divergences,
-        total_seconds=time.perf_counter() - started,
-    )
+        tally.add(i, {**truth, "future": future}, draws, ["phi", "sigma_level", "future"], fit.diagnostics)
+    return tally.result(f"prior-simulated pooled counts (k={k})")
