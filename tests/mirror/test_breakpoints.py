@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 from scipy import special
 
 from borderflows.exceptions import ConvergenceWarning
 from borderflows.mirror import MirrorGap
-from borderflows.mirror.simulate import Truth, simulate
+from borderflows.mirror.simulate import simulate
 
-from .conftest import YEARS
+from .conftest import YEARS, known_truth
 
 BREAK_YEAR = 2011
 STEP = float(special.logit(0.5) - special.logit(0.2))
@@ -20,16 +21,12 @@ STEP = float(special.logit(0.5) - special.logit(0.2))
 
 def test_a_known_step_is_recovered_with_an_interval_that_excludes_zero() -> None:
     n = len(YEARS)
-    truth = Truth(
-        years=YEARS,
+    # The pair fixtures' hand-set truth, with a step in u instead of a steady rise.
+    truth = replace(
+        known_truth(),
         level=np.log(3000.0) + 0.08 * np.arange(n),
         u=special.expit(special.logit(0.2) + STEP * (YEARS >= BREAK_YEAR)),
-        tau=0.07,
-        b_exp=np.array([0.0]),
-        b_imp=np.array([0.0]),
         sigma_d=0.03,
-        pair_sd=float("nan"),
-        panel_se=np.zeros(0),
         beta=np.array([STEP]),
         breakpoints=(BREAK_YEAR,),
     )

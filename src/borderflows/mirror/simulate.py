@@ -2,8 +2,9 @@
 
 :func:`draw_truth` draws every parameter from the model's priors (or takes the ones you fix) and
 :func:`simulate` draws reports given a :class:`Truth`. The panel has the shape of the bundled DOTS
-panel: the target exporter (``"CHN"``) trades both ways with ``n_partners`` other countries, each
-pair observed every year. Observed arrays come out as a :class:`MirrorData`, ready for
+panel: the target exporter (``"CHN"``) trades both ways with ``n_partners`` other countries, which
+also export to the target importer (``"KAZ"``); each pair enters through its mean log ratio and that
+mean's standard error, as the model reads it. Observed arrays come out as a :class:`MirrorData`, ready for
 :func:`borderflows.mirror.model.build_model` or :meth:`MirrorGap.fit_data`.
 
 Example (SBC with one compiled model)::

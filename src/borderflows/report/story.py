@@ -253,9 +253,11 @@ def _intervals(forecasts: Iterable[Forecast], probs: tuple[float, ...], kind: st
     """Tidy interval tables of several forecasts, each with its series' unit before the numbers."""
     from borderflows.forecast.outputs import TABLE_COLUMNS, forecast_table
 
-    frames = [pd.DataFrame(columns=[*TABLE_COLUMNS[:4], "unit", *TABLE_COLUMNS[4:]])]
+    frames = []
     for forecast in forecasts:
         frame = forecast_table(forecast, probs, kind)
         frame.insert(int(frame.columns.get_loc("estimate")), "unit", forecast.series.unit)  # type: ignore[arg-type]
         frames.append(frame)
-    return pd.concat(frames[1:], ignore_index=True) if len(frames) > 1 else frames[0]
+    if not frames:
+        return pd.DataFrame(columns=[*TABLE_COLUMNS[:4], "unit", *TABLE_COLUMNS[4:]])
+    return pd.concat(frames, ignore_index=True)
