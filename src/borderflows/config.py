@@ -5,8 +5,12 @@ The interval defaults live here, once: every table and plot states them (STYLE.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import numbers
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from borderflows.exceptions import OptionError
 
 IntervalKind = Literal["eti", "hdi"]
 
@@ -25,22 +29,45 @@ CORES: int = 2
 
 @dataclass(frozen=True)
 class SamplerPreset:
-    """How hard to sample.
+    """How hard to sample: a named preset, or the run resolved from it that a fit records.
+
+    A preset is resolved once per fit (:func:`resolve_run`); the resolved run is what the sampler
+    receives and what the fit's manifest records, so a record never says "full" for a run that drew
+    more or less than the full preset.
 
     Attributes
     ----------
     name
         ``"fast"`` for smoke runs and CI, ``"full"`` for results of record.
     draws, tune
-        Draws and warm-up iterations per chain.
+        Draws and warm-up iterations per chain that run (``draws`` already multiplied by ``draws_factor``).
     target_accept
         NUTS target acceptance; random-walk latents need 0.95 or more (ENVIRONMENT.md).
+    draws_factor
+        How many times the preset's draws this run draws (a model that needs more draws than the
+        preset's says so here, e.g. the mirror model's panel mode).
     """
 
     name: str
     draws: int
     tune: int
     target_accept: float
+    draws_factor: int = 1
+
+    def scaled(self, factor: int) -> SamplerPreset:
+        """This run with ``factor`` times the draws, the factor recorded."""
+        return replace(self, draws=self.draws * factor, draws_factor=self.draws_factor * factor)
+
+    def to_dict(self) -> dict[str, object]:
+        """What ran, for manifests: preset name, draws and warm-up per chain, chains, target acceptance, factor."""
+        return {
+            "preset": self.name,
+            "draws": self.draws,
+            "tune": self.tune,
+            "chains": CHAINS,
+            "target_accept": self.target_accept,
+            "draws_factor": self.draws_factor,
+        }
 
 
 PRESETS: dict[str, SamplerPreset] = {
@@ -49,15 +76,91 @@ PRESETS: dict[str, SamplerPreset] = {
 }
 
 
-def preset(name: str) -> SamplerPreset:
+def preset(name: str, option: str = "preset") -> SamplerPreset:
     """Return the named sampler preset.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`PRESETS`.
+    option
+        How the caller's user spells the option, for the error (``"--preset"`` on the command line).
 
     Raises
     ------
-    ValueError
+    OptionError
         If ``name`` is not one of :data:`PRESETS`.
     """
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None
+    check_choice(option, name, PRESETS, what="preset")
+    return PRESETS[name]
+
+
+def resolve_run(
+    name: str, *, draws: int | None = None, target_accept: float | None = None, option: str = "preset"
+) -> SamplerPreset:
+    """The run a fit samples with: the named preset, with the caller's overrides checked and applied.
+
+    Parameters
+    ----------
+    name
+        Preset name (:data:`PRESETS`).
+    draws
+        Draws per chain instead of the preset's (a positive integer).
+    target_accept
+        NUTS target acceptance instead of the preset's (strictly between 0 and 1).
+    option
+        How the caller's user spells the preset option, for errors.
+
+    Raises
+    ------
+    OptionError
+        For an unknown preset or an override out of range.
+    """
+    run = preset(name, option)
+    if draws is not None:
+        if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+            raise OptionError("draws", f"{draws!r} is not a positive number of draws", "give a whole number >= 1")
+        run = replace(run, draws=draws)
+    if target_accept is not None:
+        check_prob(target_accept, "target_accept")
+        run = replace(run, target_accept=float(target_accept))
+    return run
+
+
+def check_choice(option: str, value: object, choices: Iterable[str], *, what: str = "value") -> None:
+    """Refuse ``value`` unless it is one of ``choices``, naming the option and the choices.
+
+    Parameters
+    ----------
+    option
+        The option's name as the user wrote it.
+    value
+        What the user gave.
+    choices
+        The accepted values.
+    what
+        The noun in the message: ``"unknown preset 'quick'"``.
+
+    Raises
+    ------
+    OptionError
+        If ``value`` is not among ``choices``.
+    """
+    allowed = list(choices)
+    if value not in allowed:
+        raise OptionError(option, f"unknown {what} {value!r}", f"choose one of {', '.join(map(str, allowed))}")
+
+
+def check_prob(prob: object, option: str = "prob") -> float:
+    """Return ``prob`` as a float if it is a probability strictly between 0 and 1.
+
+    Raises
+    ------
+    OptionError
+        If ``prob`` is not a number in (0, 1).
+    """
+    if isinstance(prob, bool) or not isinstance(prob, numbers.Real) or not 0.0 < float(prob) < 1.0:
+        raise OptionError(
+            option, f"{prob!r} is not a probability strictly between 0 and 1", "write 0.9 for a 90% interval"
+        )
+    return float(prob)

@@ -54,6 +54,42 @@ class DataValidationError(BorderflowsError, ValueError):
         return "".join(parts)
 
 
+class OptionError(BorderflowsError, ValueError):
+    """An option (a keyword argument, a CLI flag or a ``spec.toml`` key) has a value borderflows cannot use.
+
+    Raised before any data are loaded or any model is compiled, so that a wrong option costs the user
+    no waiting. It is a :class:`ValueError` too, for callers that catch the standard type.
+
+    Parameters
+    ----------
+    option
+        The option as the user wrote it: ``"prob"`` in Python, ``"--prob"`` on the command line,
+        ``"[model] walk"`` in a spec file.
+    problem
+        What is wrong, in one sentence, quoting the value.
+    fix
+        What to write instead.
+
+    Examples
+    --------
+    >>> str(OptionError("--prob", "1.5 is not a probability", "give a value strictly between 0 and 1"))
+    "option '--prob': 1.5 is not a probability. Fix: give a value strictly between 0 and 1"
+    """
+
+    def __init__(self, option: str, problem: str, fix: str = "") -> None:
+        self.option = option
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"option '{option}': {problem}" + (f". Fix: {fix}" if fix else ""))
+
+    def __reduce__(self) -> tuple[type[OptionError], tuple[str, str, str]]:
+        return (OptionError, (self.option, self.problem, self.fix))
+
+    def renamed(self, option: str) -> OptionError:
+        """The same error under another name of the option (a library keyword as its CLI flag)."""
+        return OptionError(option, self.problem, self.fix)
+
+
 class ResultsMismatchError(BorderflowsError):
     """A saved result was produced by a different model, package version or data."""
 

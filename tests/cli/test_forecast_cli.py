@@ -49,6 +49,12 @@ def test_forecast_with_backtest_and_model(user_csv: Path, tmp_path: Path) -> Non
     assert "coverage" in result.output
 
 
+def test_the_cli_knows_every_registered_model_without_importing_it() -> None:
+    from borderflows.forecast.registry import BUILTIN_NAMES, available
+
+    assert sorted(BUILTIN_NAMES) == available()
+
+
 def test_list_shows_models() -> None:
     result = runner.invoke(app, ["forecast", "--list"])
     assert result.exit_code == 0, result.output
@@ -85,10 +91,8 @@ def test_unknown_series_and_model(user_csv: Path, tmp_path: Path) -> None:
 def test_forecast_bundled_series(tmp_path: Path) -> None:
     from borderflows import data
 
-    names = set(data.list_series()["name"])
     name = "migration.table3_3.registered_total"  # ends with the partial 2014 row
-    if name not in names:
-        pytest.skip(f"{name} is not bundled in this build")
+    assert name in set(data.list_series()["name"])
     result = runner.invoke(app, ["forecast", name, "--horizon", "2", "--out", str(tmp_path), "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert "annualised" in result.output

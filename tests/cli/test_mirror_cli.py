@@ -46,5 +46,5 @@ def test_mirror_cli_bad_years_is_one_line(tmp_path: Path) -> None:
 def test_mirror_cli_bad_walk_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["mirror", "CHN", "KAZ", "--walk", "sideways", "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "--walk must be centred or non-centred" in result.output
+    assert "option '--walk': 'sideways'" in result.output
     assert "Traceback" not in result.output

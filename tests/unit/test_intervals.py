@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from borderflows.exceptions import OptionError
 from borderflows.results.intervals import INTERVALS, describe, eti, hdi, interval
 
 
@@ -42,15 +43,22 @@ def test_intervals_work_elementwise() -> None:
 
 @pytest.mark.parametrize("prob", [0.0, 1.0, -0.2, 90])
 def test_prob_outside_unit_interval_is_rejected(prob: float) -> None:
-    with pytest.raises(ValueError, match="prob must lie strictly between 0 and 1"):
+    with pytest.raises(OptionError, match=r"option 'prob': .* is not a probability strictly between 0 and 1"):
         eti(np.arange(10.0), prob)
 
 
 def test_unknown_kind_is_rejected() -> None:
-    with pytest.raises(ValueError, match="unknown interval kind"):
+    with pytest.raises(OptionError, match=r"option 'kind': unknown interval kind 'wald'\. Fix: choose one of eti, hdi"):
         interval(np.arange(10.0), 0.9, "wald")
 
 
 def test_describe_names_probability_and_kind() -> None:
     assert describe(0.9, "eti") == "90% equal-tailed interval"
     assert describe(0.5, "hdi") == "50% highest-density interval"
+
+
+def test_describe_refuses_what_no_function_computes() -> None:
+    with pytest.raises(OptionError, match="unknown interval kind 'wald'"):
+        describe(0.9, "wald")
+    with pytest.raises(OptionError, match="option 'prob'"):
+        describe(1.5, "eti")

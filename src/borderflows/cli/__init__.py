@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import typer
 
-from borderflows.cli.common import version_callback
+from borderflows.cli.common import OneLineErrors, version_callback
 
 app = typer.Typer(
+    cls=OneLineErrors,
     name="borderflows",
     help="Unrecorded China-Kazakhstan trade, migration and FDI forecasts, with honest intervals.",
     no_args_is_help=True,
@@ -27,20 +28,15 @@ def main(
 
 
 def _register() -> None:
-    # Imported here so that `borderflows --version` does not pay for pymc's import.
-    from borderflows.cli import data_cmd, report_cmd
+    # The command modules import only typer, rich and pandas at module level; each command imports the
+    # library (and PyMC) after checking its options, so that a wrong option fails in a second or two.
+    from borderflows.cli import data_cmd, fetch_cmd, forecast_cmd, mirror_cmd, report_cmd
 
     app.add_typer(data_cmd.app, name="data")
-    from borderflows.cli import fetch_cmd  # data fetch engineer
-
     data_cmd.app.add_typer(fetch_cmd.app, name="fetch")
-    from borderflows.cli import forecast_cmd  # forecasting engineer
-
     app.command(name="forecast")(forecast_cmd.forecast)
     app.command(name="report")(report_cmd.report)
     app.command(name="notebooks")(report_cmd.notebooks)
-    from borderflows.cli import mirror_cmd  # mirror model engineer
-
     app.command(name="mirror")(mirror_cmd.mirror)
 
 

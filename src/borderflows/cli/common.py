@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer._click.exceptions import UsageError  # typer vendors click; the base of its usage errors
+from typer.core import TyperGroup
 
 from borderflows.exceptions import BorderflowsError
 
@@ -36,14 +37,25 @@ def version_callback(value: bool) -> None:
 
 def fail(message: str, code: int = EXIT_USER_ERROR) -> NoReturn:
     """Print one clear red line on stderr and exit non-zero."""
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    line = " ".join(message.split())
+    error_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn any :class:`BorderflowsError` raised inside into one line and a non-zero exit."""
-    try:
-        yield
-    except BorderflowsError as error:
-        fail(str(error))
+class OneLineErrors(TyperGroup):
+    """The command group of ``borderflows``: every user error ends as one line on stderr and exit 2.
+
+    A :class:`~borderflows.exceptions.BorderflowsError` raised by any command, or a usage error found
+    while parsing a command's arguments (a missing argument, ``--seed abc``), is printed by
+    :func:`fail` instead of a traceback or a boxed usage message.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command, turning user errors into one line."""
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            path = error.ctx.command_path if error.ctx is not None else ctx.command_path
+            fail(f"{error.format_message()} Fix: see `{path} --help`")
+        except BorderflowsError as error:
+            fail(str(error))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from borderflows.cli.common import console, user_errors
-from borderflows.exceptions import DataValidationError
+from borderflows.cli.common import console
+from borderflows.exceptions import DataValidationError, OptionError
 
 app = typer.Typer(help="Browse the curated datasets bundled with borderflows.", no_args_is_help=True)
 
@@ -40,9 +39,7 @@ def parse_years(text: str | None) -> list[int] | None:
             else:
                 years.append(int(part))
         except ValueError:
-            raise DataValidationError(
-                f"cannot read years {text!r}", column="--years", fix="write years like 1992-2020,2024"
-            ) from None
+            raise OptionError("--years", f"cannot read years {text!r}", "write years like 1992-2020,2024") from None
     return years
 
 
@@ -51,8 +48,7 @@ def list_command() -> None:
     """List the bundled datasets and yearly series."""
     from borderflows.data import list_datasets, list_series
 
-    with user_errors():
-        datasets, series = list_datasets(), list_series()
+    datasets, series = list_datasets(), list_series()
     table = Table(title="Bundled datasets", title_justify="left")
     for column in ("name", "title", "rows", "coverage", "file"):
         table.add_column(column, justify="right" if column == "rows" else "left")
@@ -69,6 +65,8 @@ def list_command() -> None:
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
+    import pandas as pd
+
     return "" if pd.isna(value) else f"{float(value):,.{digits}f}"
 
 
@@ -82,11 +80,12 @@ def show_command(
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """Show both sides of a trade flow per year: exporter's exports vs importer's imports."""
+    import pandas as pd
+
     from borderflows.data import SOURCE_PRIORITY, mirror_pair
 
-    with user_errors():
-        wanted = parse_years(years)
-        pair = mirror_pair(exporter, importer, years=wanted)
+    wanted = parse_years(years)
+    pair = mirror_pair(exporter, importer, years=wanted)
     frame = pair.table
     obs = pair.observations
     defaults = obs[obs["is_default"]]
@@ -134,9 +133,8 @@ def show_command(
     others = len(obs) - int(obs["is_default"].sum())
     console.print(f"{others} further observations (other sources, turnovers) in borderflows.data.mirror_pair(...).")
     if csv is not None:
-        with user_errors():
-            try:
-                frame.to_csv(csv, index=False)
-            except OSError as error:
-                raise DataValidationError(f"cannot write {csv}: {error.strerror}", fix="pick a writable path") from None
+        try:
+            frame.to_csv(csv, index=False)
+        except OSError as error:
+            raise DataValidationError(f"cannot write {csv}: {error.strerror}", fix="pick a writable path") from None
         console.print(f"Wrote {len(frame)} rows to {csv}")

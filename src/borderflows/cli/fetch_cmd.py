@@ -7,14 +7,16 @@ short summary and the provenance of every request, and writes the tidy table to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
 
-from borderflows.cli.common import console, user_errors
+from borderflows.cli.common import console
 from borderflows.cli.data_cmd import parse_years
-from borderflows.fetch.base import Fetched
+
+if TYPE_CHECKING:
+    from borderflows.fetch.base import Fetched
 
 app = typer.Typer(
     help="Download fresh data (UN Comtrade, World Bank WDI, IMF IMTS) into the local cache.", no_args_is_help=True
@@ -63,16 +65,15 @@ def comtrade_command(
     """
     from borderflows.fetch.comtrade import Level, fetch_comtrade
 
-    with user_errors():
-        fetched = fetch_comtrade(
-            reporter,
-            partner,
-            parse_years(years),
-            level=cast("Level", level),  # fetch_comtrade rejects other values with a clear message
-            preview=preview,
-            refresh=refresh,
-        )
-        _report(fetched, out)
+    fetched = fetch_comtrade(
+        reporter,
+        partner,
+        parse_years(years),
+        level=cast("Level", level),  # fetch_comtrade rejects other values with a clear message
+        preview=preview,
+        refresh=refresh,
+    )
+    _report(fetched, out)
 
 
 @app.command("wdi")
@@ -86,9 +87,8 @@ def wdi_command(
     """World Bank World Development Indicators (e.g. FDI net inflows, net migration)."""
     from borderflows.fetch.wdi import fetch_wdi
 
-    with user_errors():
-        fetched = fetch_wdi(indicators, economies.split(","), parse_years(years), refresh=refresh)
-        _report(fetched, out)
+    fetched = fetch_wdi(indicators, economies.split(","), parse_years(years), refresh=refresh)
+    _report(fetched, out)
 
 
 @app.command("imf")
@@ -104,11 +104,8 @@ def imf_command(
     """IMF International Trade in Goods (IMTS, successor of DOTS): exports FOB and imports CIF."""
     from borderflows.fetch.imf import fetch_imf_imts
 
-    with user_errors():
-        fetched = fetch_imf_imts(
-            reporters, partners.split(",") if partners else None, parse_years(years), refresh=refresh
-        )
-        _report(fetched, out)
+    fetched = fetch_imf_imts(reporters, partners.split(",") if partners else None, parse_years(years), refresh=refresh)
+    _report(fetched, out)
 
 
 @app.command("cache")

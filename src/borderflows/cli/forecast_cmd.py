@@ -2,60 +2,52 @@
 
 from __future__ import annotations
 
-import importlib
-import secrets
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from borderflows.cli.common import console, fail, user_errors
+from borderflows.cli import options
+from borderflows.cli.common import console
 from borderflows.config import DEFAULT_KIND
-from borderflows.data.yearly import SeriesKind, YearlySeries, yearly_series
+from borderflows.exceptions import DataValidationError, OptionError
+
+if TYPE_CHECKING:
+    from borderflows.data.yearly import YearlySeries
+
+DEFAULT_PROBS = (0.8, 0.95)
 
 
-def _data_function(name: str) -> Callable[..., Any] | None:
-    """A function of ``borderflows.data`` (built by the data layer), or ``None`` if this build lacks it."""
-    function: Callable[..., Any] | None = getattr(importlib.import_module("borderflows.data"), name, None)
-    return function
+def _load_series(name: str, kind: str) -> YearlySeries:
+    """A CSV file (validated by :func:`borderflows.data.yearly_series`) or a bundled series."""
+    from borderflows.data import series
+    from borderflows.data.yearly import yearly_series
 
-
-def _bundled_series() -> pd.DataFrame:
-    list_series = _data_function("list_series")
-    if list_series is None:  # the bundled series are not available in this build
-        return pd.DataFrame(columns=["name", "kind", "first_year", "last_year", "unit"])
-    frame: pd.DataFrame = list_series()
-    return frame
-
-
-def _load_series(spec: str, kind: SeriesKind) -> YearlySeries:
-    path = Path(spec)
+    path = Path(name)
     if path.suffix.lower() == ".csv" or path.exists():
-        return yearly_series(path, name=path.stem, kind=kind)
-    loader = _data_function("series")
-    if loader is None or spec not in set(_bundled_series()["name"]):
-        fail(f"unknown series {spec!r}: not a CSV file and not a bundled series (see `borderflows forecast --list`)")
-    series: YearlySeries = loader(spec)
-    return series
+        try:
+            return yearly_series(path, name=path.stem, kind=kind)  # type: ignore[arg-type]  # checked by the caller
+        except DataValidationError as error:  # say which file, whatever the check that failed
+            problem = error.problem if str(path) in error.problem else f"{path}: {error.problem}"
+            raise DataValidationError(problem, column=error.column, rows=error.rows, fix=error.fix) from None
+    try:
+        return series(name)
+    except DataValidationError as error:
+        raise OptionError("SERIES", f"{error.problem}: not a CSV file and not a bundled series", error.fix) from None
 
 
 def _print_list() -> None:
-    from borderflows.forecast.registry import available
+    from borderflows.data import list_series
+    from borderflows.forecast.registry import BUILTIN_NAMES
 
     table = Table(title="bundled series")
     for column in ("name", "kind", "years", "unit"):
         table.add_column(column)
-    bundled = _bundled_series()
-    if len(bundled):
-        for row in bundled.itertuples():
-            table.add_row(str(row.name), str(row.kind), f"{row.first_year}-{row.last_year}", str(row.unit))
-        console.print(table)
-    else:
-        console.print("no bundled series in this build; pass a CSV with year,value columns")
-    console.print("models: " + ", ".join(available()) + "  (default: Default)")
+    for row in list_series().itertuples():
+        table.add_row(str(row.name), str(row.kind), f"{row.first_year}-{row.last_year}", str(row.unit))
+    console.print(table)
+    console.print("models: " + ", ".join(BUILTIN_NAMES) + "  (default: Default)")
 
 
 def forecast(
@@ -78,28 +70,33 @@ def forecast(
     if list_:
         _print_list()
         return
-    if series is None:
-        fail("give a SERIES (bundled name or CSV path), or --list")
-    probs = prob or [0.8, 0.95]
-    with user_errors():
-        from borderflows.forecast import backtest as bt
-        from borderflows.forecast.outputs import forecast_table, safe_name, write_forecast
-        from borderflows.forecast.registry import get
-        from borderflows.results.intervals import INTERVALS
+    from borderflows.data.yearly import SERIES_KINDS
+    from borderflows.forecast.registry import BUILTIN_NAMES
+    from borderflows.results.intervals import INTERVALS
 
-        if kind not in INTERVALS:
-            fail(f"unknown interval kind {kind!r}; use one of {', '.join(INTERVALS)}")
-        if any(not 0 < p < 1 for p in probs):
-            fail("--prob must lie strictly between 0 and 1 (0.8 means 80%)")
-        if series_kind not in ("count", "positive", "signed"):
-            fail("--series-kind must be count, positive or signed")
-        data = _load_series(series, series_kind)  # type: ignore[arg-type]  # checked just above
-        forecaster = get(model)
-        random_seed = seed if seed is not None else secrets.randbelow(2**31)
-        result = forecaster.fit(data, random_seed=random_seed).forecast(horizon)
-        scores = bt.backtest(forecaster, data, horizon=horizon, probs=probs, kind=kind) if backtest else None
-        folder = out if out is not None else Path("forecasts") / safe_name(data.name)
-        written = write_forecast(result, folder, probs=probs, kind=kind, random_seed=random_seed, backtest=scores)
+    if series is None:
+        raise OptionError("SERIES", "no series given", "give a bundled series name or a CSV path, or --list")
+    probs = options.probabilities(prob, DEFAULT_PROBS)
+    options.choice("--kind", kind, INTERVALS, "interval kind")
+    options.choice("--model", model, BUILTIN_NAMES, "model")
+    options.choice("--series-kind", series_kind, SERIES_KINDS, "series kind")
+    options.seed(seed)
+    if out is not None:
+        options.output_folder(out)
+    data = _load_series(series, series_kind)
+
+    import secrets
+
+    from borderflows.forecast import backtest as bt
+    from borderflows.forecast.outputs import forecast_table, safe_name, write_forecast
+    from borderflows.forecast.registry import get
+
+    forecaster = get(model)
+    random_seed = seed if seed is not None else secrets.randbelow(2**31)
+    result = forecaster.fit(data, random_seed=random_seed).forecast(horizon)
+    scores = bt.backtest(forecaster, data, horizon=horizon, probs=probs, kind=kind) if backtest else None
+    folder = out if out is not None else Path("forecasts") / safe_name(data.name)
+    written = write_forecast(result, folder, probs=probs, kind=kind, random_seed=random_seed, backtest=scores)
 
     table = forecast_table(result, probs, kind)
     view = Table(title=f"{data.name}: {result.model} forecast (seed {random_seed})")

@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from borderflows.cli.common import EXIT_NOT_CITABLE, console, fail, user_errors
-from borderflows.exceptions import ConvergenceWarning
+from borderflows.cli import options
+from borderflows.cli.common import EXIT_NOT_CITABLE, console, fail
+from borderflows.exceptions import ConvergenceWarning, OptionError
 
 if TYPE_CHECKING:
     from borderflows.report import ReportEvent
@@ -99,9 +100,12 @@ def report(
     ] = False,
 ) -> None:
     """Run the analyses of record (reusing current committed outputs) and write the report."""
+    if preset is not None:
+        options.sampler_preset(preset)
+    options.output_folder(out)
     from borderflows.report import build_report, write_report
 
-    with user_errors(), warnings.catch_warnings(), ReportProgress(console) as shown:
+    with warnings.catch_warnings(), ReportProgress(console) as shown:
         # A failed convergence gate is news, not an error: one readable line each (the verdict follows).
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.showwarning = lambda message, category, *_args, **_kwargs: shown.print(
@@ -146,12 +150,15 @@ def notebooks(
     ] = None,
 ) -> None:
     """Execute the notebooks (jupytext scripts in notebooks/) and save them as .ipynb in --out."""
+    options.sampler_preset(preset)
+    options.output_folder(out)
+    if timeout < 1:
+        raise OptionError("--timeout", f"{timeout} is not a number of seconds", "give a whole number >= 1")
     from borderflows.notebooks import render_notebooks
 
     def started(script: Path) -> None:
         console.print(f"running {script.name} (preset {preset})", highlight=False)
 
-    with user_errors():
-        written = render_notebooks(out, preset=preset, only=only, folder=folder, timeout=timeout, on_start=started)
+    written = render_notebooks(out, preset=preset, only=only, folder=folder, timeout=timeout, on_start=started)
     for notebook in written:
         console.print(f"wrote {notebook}", highlight=False)

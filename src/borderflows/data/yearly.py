@@ -228,7 +228,17 @@ def _as_frame(data: pd.Series | pd.DataFrame | str | Path, year_column: str, val
         path = Path(data)
         if not path.is_file():
             raise DataValidationError(f"no such file: {path}", fix="check the path of your CSV")
-        data = pd.read_csv(path)
+        try:
+            data = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            raise DataValidationError(
+                f"{path} is empty", fix=f"write a header row '{year_column},{value_column}' and one row per year"
+            ) from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise DataValidationError(
+                f"{path} is not a readable CSV ({type(error).__name__})",
+                fix="save it as comma-separated UTF-8 text with one row per year",
+            ) from None
     if isinstance(data, pd.Series):
         return pd.DataFrame({year_column: data.index.to_numpy(), value_column: data.to_numpy()})
     if not isinstance(data, pd.DataFrame):

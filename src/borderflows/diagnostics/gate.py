@@ -123,10 +123,9 @@ def check_convergence(
     idata: xr.DataTree,
     var_names: Sequence[str] | None = None,
     thresholds: GateThresholds | None = None,
-    *,
-    warn: bool = True,
 ) -> Diagnostics:
-    """Run the gate on a posterior.
+    """Run the gate on a posterior and return its verdict (it never warns: the fit that called it
+    knows what was fitted and warns once, naming it, with :func:`warn_if_not_citable`).
 
     Parameters
     ----------
@@ -136,8 +135,6 @@ def check_convergence(
         Variables to check; default all posterior variables.
     thresholds
         Pass marks; default :class:`GateThresholds`.
-    warn
-        Emit a :class:`~borderflows.exceptions.ConvergenceWarning` when the gate fails.
 
     Returns
     -------
@@ -190,9 +187,23 @@ def check_convergence(
         reasons=tuple(reasons),
         thresholds=marks,
     )
-    if warn and not result.ok:
-        warnings.warn(f"posterior is {result.verdict}", ConvergenceWarning, stacklevel=2)
     return result
+
+
+def warn_if_not_citable(diagnostics: Diagnostics, subject: str, *, stacklevel: int = 3) -> None:
+    """Warn once that the fit of ``subject`` failed the gate, with the reasons and what to try.
+
+    Parameters
+    ----------
+    diagnostics
+        The gate's verdict.
+    subject
+        What was fitted, as the user knows it: a series name, ``"CHN->KAZ"``.
+    stacklevel
+        Passed to :func:`warnings.warn`; the default points at the caller of the ``fit()`` that calls this.
+    """
+    if not diagnostics.ok:
+        warnings.warn(f"{subject}: posterior is {diagnostics.verdict}", ConvergenceWarning, stacklevel=stacklevel)
 
 
 def _as_dataset(value: object) -> xr.Dataset:

@@ -26,7 +26,6 @@ chance alone more often than ``alpha``.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -40,8 +39,7 @@ from scipy import stats
 
 from borderflows.config import CHAINS, CORES, SamplerPreset
 from borderflows.diagnostics.gate import check_convergence
-from borderflows.exceptions import ConvergenceWarning
-from borderflows.sampling import resolve_seed
+from borderflows.sampling import compile_model, resolve_seed, sample_compiled
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -135,8 +133,6 @@ class CompiledFitter:
         cores: int = CORES,
         adaptation: str = "diag",
     ) -> None:
-        import nutpie
-
         self.model = model
         self.preset = preset
         self.chains = chains
@@ -147,9 +143,8 @@ class CompiledFitter:
             if var_names is not None
             else [v.name for v in model.free_RVs] + [v.name for v in model.deterministics]
         )
-        started = time.perf_counter()
-        self._compiled = nutpie.compile_pymc_model(model)
-        self.compile_seconds = time.perf_counter() - started
+        self._compiled, _ = compile_model(lambda: model)
+        self.compile_seconds = self._compiled.compile_seconds
 
     def fit(self, data: Mapping[str, npt.ArrayLike], random_seed: int) -> FitSummary:
         """Sample the posterior given new values of the ``pm.Data`` containers.
@@ -162,19 +157,16 @@ class CompiledFitter:
             Seed for the sampler.
         """
         import arviz_stats as azs
-        import nutpie
 
-        compiled = self._compiled.with_data(**{k: np.asarray(v) for k, v in data.items()})
-        idata = nutpie.sample(
-            compiled,
-            draws=self.preset.draws,
-            tune=self.preset.tune,
-            chains=self.chains,
-            cores=self.cores,
-            seed=random_seed,
-            target_accept=self.preset.target_accept,
+        idata = sample_compiled(
+            self._compiled,
+            self.preset,
+            random_seed,
+            data={k: np.asarray(v) for k, v in data.items()},
             adaptation=self.adaptation,
             progress_bar=False,
+            chains=self.chains,
+            cores=self.cores,
         )
         posterior = idata["posterior"].to_dataset()[self.var_names]
         draws = {name: _stack_draws(posterior[name]) for name in self.var_names}
@@ -183,9 +175,7 @@ class CompiledFitter:
         max_rhat = float(np.nanmax(rhat_values)) if np.isfinite(rhat_values).any() else float("inf")
         stats_ds = idata["sample_stats"].to_dataset()
         divergences = int(np.asarray(stats_ds["diverging"]).sum()) if "diverging" in stats_ds else 0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # a failed fit is counted by the study, not warned
-            gate = check_convergence(idata, var_names=self.var_names)
+        gate = check_convergence(idata, var_names=self.var_names)  # a failed fit is counted by the study
         return FitSummary(
             draws=draws,
             max_rhat=max_rhat,

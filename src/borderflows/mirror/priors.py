@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from borderflows.exceptions import OptionError
+
 
 @dataclass(frozen=True)
 class ScalePrior:
@@ -137,9 +139,9 @@ class MarginPrior:
 
     def __post_init__(self) -> None:
         if not -0.5 < self.centre < 1.0:
-            raise ValueError(f"margin centre must lie in (-0.5, 1); got {self.centre!r} (0.07 means 7%)")
+            raise OptionError("margin_centre", f"{self.centre!r} is outside (-0.5, 1)", "write 0.07 for a 7% margin")
         if not self.sd > 0:
-            raise ValueError(f"margin sd must be positive; got {self.sd!r}")
+            raise OptionError("margin_sd", f"{self.sd!r} is not positive", "give a positive sd, e.g. 0.045")
 
     @property
     def log_centre(self) -> float:

@@ -11,14 +11,9 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.config import DEFAULT_KIND, DEFAULT_PROB, check_choice, check_prob
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _check_prob(prob: float) -> None:
-    if not 0.0 < prob < 1.0:
-        raise ValueError(f"prob must lie strictly between 0 and 1 (0.9 means 90%), got {prob!r}")
 
 
 def eti(draws: npt.ArrayLike, prob: float = DEFAULT_PROB) -> tuple[FloatArray, FloatArray]:
@@ -36,7 +31,7 @@ def eti(draws: npt.ArrayLike, prob: float = DEFAULT_PROB) -> tuple[FloatArray, F
     tuple of ndarray
         Lower and upper bounds with the shape of ``draws[0]``.
     """
-    _check_prob(prob)
+    check_prob(prob)
     values = np.asarray(draws, dtype=float)
     tail = (1.0 - prob) / 2.0
     lower, upper = np.quantile(values, [tail, 1.0 - tail], axis=0)
@@ -60,7 +55,7 @@ def hdi(draws: npt.ArrayLike, prob: float = DEFAULT_PROB) -> tuple[FloatArray, F
     tuple of ndarray
         Lower and upper bounds with the shape of ``draws[0]``.
     """
-    _check_prob(prob)
+    check_prob(prob)
     values = np.sort(np.asarray(draws, dtype=float), axis=0)
     n = values.shape[0]
     n_inside = max(int(np.ceil(prob * n)), 1)
@@ -88,16 +83,21 @@ def interval(
 
     Raises
     ------
-    ValueError
-        If ``kind`` is not in :data:`INTERVALS`.
+    OptionError
+        If ``kind`` is not in :data:`INTERVALS` or ``prob`` is not in (0, 1).
     """
-    try:
-        function = INTERVALS[kind]
-    except KeyError:
-        raise ValueError(f"unknown interval kind {kind!r}; choose one of {sorted(INTERVALS)}") from None
-    return function(draws, prob)
+    check_choice("kind", kind, INTERVALS, what="interval kind")
+    return INTERVALS[kind](draws, prob)
 
 
 def describe(prob: float, kind: str) -> str:
-    """Human label such as ``"90% equal-tailed interval"``, for tables and plot legends."""
+    """Human label such as ``"90% equal-tailed interval"``, for tables and plot legends.
+
+    Raises
+    ------
+    OptionError
+        If ``kind`` is not in :data:`INTERVALS` or ``prob`` is not in (0, 1).
+    """
+    check_prob(prob)
+    check_choice("kind", kind, INTERVALS, what="interval kind")
     return f"{prob:.0%} {KIND_NAMES[kind]} interval"

@@ -19,8 +19,7 @@ reported with an interval by :meth:`BayesianFit.parameter_interval`.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
@@ -30,11 +29,9 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
-from borderflows.config import preset as get_preset
+from borderflows.config import DEFAULT_KIND, DEFAULT_PROB, resolve_run
 from borderflows.data.yearly import YearlySeries
-from borderflows.diagnostics.gate import Diagnostics, check_convergence
-from borderflows.exceptions import ConvergenceWarning
+from borderflows.diagnostics.gate import Diagnostics, check_convergence, warn_if_not_citable
 from borderflows.forecast.bayes import engine, kalman
 from borderflows.forecast.bayes.prepare import Prepared, default_likelihood, prepare
 from borderflows.forecast.bayes.priors import ForecastPriors, default_priors
@@ -117,20 +114,13 @@ class DampedTrend:
         BayesianFit
             Posterior, diagnostics and the data layout; call :meth:`BayesianFit.forecast`.
         """
+        run = resolve_run(preset, draws=None if draws is None else int(draws), target_accept=target_accept)
         seed = resolve_seed(random_seed)
         priors = self.priors or default_priors()
         layout = prepare(series, self.resolved_likelihood(series), self.break_year, keep=keep)
-        sampler = get_preset(preset)
-        if target_accept is not None:
-            sampler = replace(sampler, target_accept=target_accept)
-        if draws is not None:
-            sampler = replace(sampler, draws=int(draws))
-        trace = engine.sample(layout.structure, priors, layout.data, sampler, seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # re-issued below with the series name
-            diagnostics = check_convergence(trace, var_names=list(layout.structure.parameters), warn=False)
-        if not diagnostics.ok:
-            warnings.warn(f"{series.name}: posterior is {diagnostics.verdict}", ConvergenceWarning, stacklevel=2)
+        trace = engine.sample(layout.structure, priors, layout.data, run, seed)
+        diagnostics = check_convergence(trace, var_names=list(layout.structure.parameters))
+        warn_if_not_citable(diagnostics, series.name)
         return BayesianFit(self, series, layout, trace, diagnostics, seed, preset, priors)
 
 

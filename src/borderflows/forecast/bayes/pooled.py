@@ -23,36 +23,29 @@ thousands that was a funnel (~350 leapfrog steps per draw, ESS below 400 in the 
 
 from __future__ import annotations
 
-import threading
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import nutpie
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-from borderflows.config import CHAINS, CORES
-from borderflows.config import preset as get_preset
+from borderflows.config import resolve_run
 from borderflows.data.yearly import YearlySeries
-from borderflows.diagnostics.gate import Diagnostics, check_convergence
-from borderflows.exceptions import ConvergenceWarning, DataValidationError
+from borderflows.diagnostics.gate import Diagnostics, check_convergence, warn_if_not_citable
+from borderflows.exceptions import DataValidationError
 from borderflows.forecast.bayes import kalman
 from borderflows.forecast.bayes.coherent import coherent_total
-from borderflows.forecast.bayes.engine import stacked
 from borderflows.forecast.bayes.prepare import LARGE_COUNT
 from borderflows.forecast.bayes.priors import ForecastPriors, ScalePriors, default_priors
 from borderflows.forecast.bayes.structure import bucket_length
 from borderflows.forecast.results import Forecast
-from borderflows.progress import sampler_progress_bar
 from borderflows.results.intervals import interval
-from borderflows.sampling import resolve_seed
+from borderflows.sampling import CompiledModel, compile_model, resolve_seed, sample_compiled, stacked
 
 FloatArray = npt.NDArray[np.float64]
 POOLED_MODEL_ID = "bayes-pooled-counts/v2"
@@ -73,9 +66,6 @@ GATED = (
 )
 HYPER_DRAWS = 200_000
 """Monte Carlo draws used to re-express the corpus priors in the pooled coordinates (seeded, fixed)."""
-
-_CACHE: dict[tuple[int, int, str], Any] = {}
-_LOCK = threading.Lock()
 
 
 @cache
@@ -137,16 +127,14 @@ def _build(k: int, t: int, priors: ForecastPriors, data: dict[str, np.ndarray]) 
     return model
 
 
-def _compiled(k: int, t: int, priors: ForecastPriors) -> Any:
-    key = (k, t, repr(priors.to_dict()))
-    with _LOCK:
-        if key not in _CACHE:
-            names = ("y", "offset", "after_break", "obs_var")
-            placeholder: dict[str, np.ndarray] = {n: np.zeros((t, k)) for n in names}
-            placeholder["mask"] = np.ones((t, k))
-            placeholder["z0"] = np.zeros(k)
-            _CACHE[key] = nutpie.compile_pymc_model(_build(k, t, priors, placeholder), freeze_model=False)
-        return _CACHE[key]
+def _compiled(k: int, t: int, priors: ForecastPriors) -> CompiledModel:
+    names = ("y", "offset", "after_break", "obs_var")
+    placeholder: dict[str, np.ndarray] = {n: np.zeros((t, k)) for n in names}
+    placeholder["mask"] = np.ones((t, k))
+    placeholder["z0"] = np.zeros(k)
+    key = ("pooled", k, t, repr(priors.to_dict()))
+    compiled, _ = compile_model(lambda: _build(k, t, priors, placeholder), key, freeze_model=False)
+    return compiled
 
 
 def _layout(
@@ -193,6 +181,7 @@ class PooledCounts:
         self, components: Sequence[YearlySeries], *, random_seed: int | None = None, preset: str = "fast"
     ) -> PooledFit:
         """Sample the joint posterior of all components and run the convergence gate."""
+        run = resolve_run(preset)
         if len(components) < 2:
             raise DataValidationError("pooling needs at least two series", fix="pass the components of one table")
         for s in components:
@@ -219,23 +208,9 @@ class PooledCounts:
         last = int(max(s.years[-1] for s in components))
         k, t = len(components), bucket_length(last - first + 1)
         data = _layout(components, first, t, self.break_years)
-        compiled = _compiled(k, t, priors).with_data(**data)
-        chosen = get_preset(preset)
-        trace: xr.DataTree = nutpie.sample(
-            compiled,
-            draws=chosen.draws,
-            tune=chosen.tune,
-            chains=CHAINS,
-            cores=CORES,
-            seed=seed,
-            progress_bar=sampler_progress_bar(),  # only when `borderflows report` runs on a terminal
-            target_accept=chosen.target_accept,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # re-issued below with the table's name
-            diagnostics = check_convergence(trace, var_names=list(GATED), warn=False)
-        if not diagnostics.ok:
-            warnings.warn(f"pooled fit: posterior is {diagnostics.verdict}", ConvergenceWarning, stacklevel=2)
+        trace = sample_compiled(_compiled(k, t, priors), run, seed, data=data)
+        diagnostics = check_convergence(trace, var_names=list(GATED))
+        warn_if_not_citable(diagnostics, "pooled fit of " + ", ".join(s.name for s in components))
         return PooledFit(self, tuple(components), trace, diagnostics, seed, preset, first)
 
 
