@@ -15,12 +15,14 @@ import argparse
 import hashlib
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from borderflows.data.countries import IMF_AGGREGATES, IMF_TO_ISO3
+from borderflows.data.mirror import SOURCE_PRIORITY
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -247,6 +249,20 @@ def mirror_rows(panel: pd.DataFrame) -> pd.DataFrame:
             quote=r.quote,
             reference=f"seeds/{r.source_file}:{r.line} ({r.reporter})",
         )
+    for t in TRANSCRIBED_2021_2023:
+        flags = [f for f, on in (("misattributed", t.misattributed), ("inconsistent", t.inconsistent)) if on]
+        add(
+            year=t.year,
+            flow=t.flow,
+            reporter=t.reporter,
+            partner=t.partner,
+            source=t.source,
+            value_usd_m=t.value * UNIT_TO_MILLION[t.unit],
+            flag=";".join(flags),
+            usable=not flags,
+            quote=t.row,
+            reference=f"github:{t.repo} {t.path} @{t.commit} ({t.note}; {t.unit})",
+        )
     out = pd.DataFrame(rows)[MIRROR_COLUMNS]
     out["flag"] = out["flag"].fillna("")
     out = flag_restatements(out)
@@ -255,15 +271,212 @@ def mirror_rows(panel: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class Transcribed:
+    """One row of a public repository's CSV, copied as read (the ``row`` text is the file's own line)."""
+
+    year: int
+    flow: str
+    reporter: str
+    partner: str
+    source: str
+    value: float
+    unit: str
+    repo: str
+    path: str
+    commit: str
+    note: str
+    row: str
+    misattributed: bool = False
+    inconsistent: bool = False
+
+
+_COMTRADE_CHN = (
+    "omirbeknikar-ship-it/dissertation-final",
+    "Collected_Raw_Data/raw_downloads/comtrade_chn_reporter.csv",
+    "1078ec9feac9ecf46b92636cfb833cd9e80bad23",
+    "UN Comtrade API, China-reported, HS, cmdCode TOTAL, primaryValue",
+)
+_BNS_IMPORTS = (
+    "makenerzhan-gif/kazakhstan-economic-data",
+    "data/processed/dims/kz_imports_by_partner.csv",
+    "826002bcfdb4eb42d65d24e83a0846b38e53bdd7",
+    "Bureau of National Statistics of Kazakhstan, indicator 312101",
+)
+_BNS_EXPORTS = (
+    "makenerzhan-gif/kazakhstan-economic-data",
+    "data/processed/dims/kz_exports_by_partner.csv",
+    "4384ebd481396b3425986e024c69934f4f20c6b5",
+    "Bureau of National Statistics of Kazakhstan, indicator 312101",
+)
+_WITS_IMPORTS = (
+    "makenerzhan-gif/kazakhstan-economic-data",
+    "data/processed/dims/wits_kz_imports_by_partner.csv",
+    "826002bcfdb4eb42d65d24e83a0846b38e53bdd7",
+    "WITS TradeStats = UN Comtrade, KZ-reported",
+)
+_WITS_EXPORTS = (
+    "makenerzhan-gif/kazakhstan-economic-data",
+    "data/processed/dims/wits_kz_exports_by_partner.csv",
+    "826002bcfdb4eb42d65d24e83a0846b38e53bdd7",
+    "WITS TradeStats = UN Comtrade, KZ-reported",
+)
+
+
+def _transcribed() -> tuple[Transcribed, ...]:
+    """China-Kazakhstan 2021-2023, every row read in the public repositories named (none is computed).
+
+    UN Comtrade (China-reported, USD): the TOTAL rows of ``comtrade_chn_reporter.csv`` (one line per
+    year and flow; ``cifvalue`` for imports, ``fobvalue`` for exports, both equal to ``primaryValue``).
+    The bureau (BNS) and WITS files have one line ``date,region,item_code,item_name,value,transformation``
+    per partner and year, in USD thousand. WITS 2021-2022 carry the broken partner attribution already
+    seen in 2020 (imports 2.42 and 3.58bn against the bureau's 8.23 and 11.14bn; exports 6.85 and 10.46bn
+    against 9.77 and 13.06bn): flagged ``misattributed``. WITS 2023 imports (16.77bn) exceed the
+    bureau's 15.39bn by 9.0% while WITS and the bureau agree within about 1% for the other partners that
+    year (e.g. Austria 322,913 vs 322,911, Australia 92,006 vs 91,734 USD thousand): ``inconsistent``.
+    """
+    rows: list[Transcribed] = []
+    comtrade = (  # (year, flow, primaryValue, the file's line as read)
+        (
+            2021,
+            "M",
+            11290458339,
+            '"C","A","20210101","2021","52","2021","156","CHN","China","M","Import","398","KAZ",'
+            '"Kazakhstan","0","W00","World","H5","HS","true","TOTAL","All Commodities","0","false","C00",'
+            '"TOTAL CPC","0","0","TOTAL MOT","-1","N/A","0","false","-1","N/A","0","false","0","true",'
+            '"0","false","11290458339",,"11290458339","4","false","true",',
+        ),
+        (
+            2021,
+            "X",
+            13755494094,
+            '"C","A","20210101","2021","52","2021","156","CHN","China","X","Export","398","KAZ",'
+            '"Kazakhstan","0","W00","World","H5","HS","true","TOTAL","All Commodities","0","false","C00",'
+            '"TOTAL CPC","0","0","TOTAL MOT","-1","N/A","0","false","-1","N/A","0","false","0","true",'
+            '"0","false",,"13755494094","13755494094","4","false","true",',
+        ),
+        (
+            2022,
+            "M",
+            14819246516,
+            '"C","A","20220101","2022","52","2022","156","CHN","China","M","Import","398","KAZ",'
+            '"Kazakhstan","0","W00","World","H6","HS","true","TOTAL","All Commodities","0","false","C00",'
+            '"TOTAL CPC","0","0","TOTAL MOT","-1","N/A","0","false","-1","N/A","0","false","0","true",'
+            '"0","false","14819246516",,"14819246516","4","false","true",',
+        ),
+        (
+            2022,
+            "X",
+            16355236459,
+            '"C","A","20220101","2022","52","2022","156","CHN","China","X","Export","398","KAZ",'
+            '"Kazakhstan","0","W00","World","H6","HS","true","TOTAL","All Commodities","0","false","C00",'
+            '"TOTAL CPC","0","0","TOTAL MOT","-1","N/A","0","false","-1","N/A","0","false","0","true",'
+            '"0","false",,"16355236459","16355236459","4","false","true",',
+        ),
+        (
+            2023,
+            "M",
+            16357882073,
+            '"C","A","20230101","2023","52","2023","156","CHN","China","M","Import","398","KAZ",'
+            '"Kazakhstan","0","W00","World","H6","HS","true","TOTAL","All Commodities","0","false","C00",'
+            '"TOTAL CPC","0","0","TOTAL MOT","-1","N/A","0","false","-1","N/A","0","false","0","true",'
+            '"0","false","16357882073",,"16357882073","4","false","true",',
+        ),
+        (
+            2023,
+            "X",
+            24696909997,
+            '"C","A","20230101","2023","52","2023","156","CHN","China","X","Export","398","KAZ",'
+            '"Kazakhstan","0","W00","World","H6","HS","true","TOTAL","All Commodities","0","false","C00",'
+            '"TOTAL CPC","0","0","TOTAL MOT","-1","N/A","0","false","-1","N/A","0","false","0","true",'
+            '"0","false",,"24696909997","24696909997","4","false","true",',
+        ),
+    )
+    for year, flow, value, line in comtrade:
+        exports = flow == "X"
+        rows.append(
+            Transcribed(
+                year,
+                "exports" if exports else "imports",
+                "CHN",
+                "KAZ",
+                "un_comtrade",
+                float(value),
+                "USD",
+                *_COMTRADE_CHN,
+                line,
+            )
+        )
+    bns = {
+        ("imports", 2021): "8228456.85318",
+        ("imports", 2022): "11143739.72919",
+        ("imports", 2023): "15389231.31222",
+        ("exports", 2021): "9772505.63304",
+        ("exports", 2022): "13060205.47911",
+        ("exports", 2023): "14666158.3001",
+    }
+    for (flow, year), text in bns.items():
+        where = _BNS_IMPORTS if flow == "imports" else _BNS_EXPORTS
+        rows.append(
+            Transcribed(
+                year,
+                flow,
+                "KAZ",
+                "CHN",
+                "kz_bns",
+                float(text),
+                "USD thousand",
+                *where,
+                f"{year}-12-31,national,CHN,Китай,{text},level",
+            )
+        )
+    wits = {
+        ("imports", 2021): "2424023.17295",
+        ("imports", 2022): "3575000.79304",
+        ("imports", 2023): "16772250.49613",
+        ("exports", 2021): "6851902.4405",
+        ("exports", 2022): "10461770.66388",
+        ("exports", 2023): "14758685.49152",
+    }
+    for (flow, year), text in wits.items():
+        where = _WITS_IMPORTS if flow == "imports" else _WITS_EXPORTS
+        rows.append(
+            Transcribed(
+                year,
+                flow,
+                "KAZ",
+                "CHN",
+                "wits",
+                float(text),
+                "USD thousand",
+                *where,
+                f"{year}-12-31,national,CHN,China,{text},level",
+                misattributed=year in (2021, 2022),
+                inconsistent=(year, flow) == (2023, "imports"),
+            )
+        )
+    return tuple(rows)
+
+
+TRANSCRIBED_2021_2023 = _transcribed()
+
 RESTATEMENT_TOL = 5.0
 """USD m: half a unit of USD bn printed with two decimals (27.95bn covers 27,945-27,955m)."""
+
+
+AGENCY_SOURCES = {"Bureau of National Statistics": "kz_bns"}
+"""Agency named in a rounded row's reference -> the bundled source that holds that agency's precise release."""
 
 
 def flag_restatements(frame: pd.DataFrame) -> pd.DataFrame:
     """Mark rounded figures that restate a precise source's report (same year, flow, reporter) as duplicates.
 
     The seed's 27.95bn is UN Comtrade's 27,954.3m printed in billions; letting both into a likelihood would
-    count one national report twice. Such rows get flag ``duplicate`` and ``usable = False``.
+    count one national report twice. Such rows get flag ``duplicate`` and ``usable = False``. A rounded
+    figure attributed to an agency whose own precise release of that year, flow and reporter is bundled,
+    but which differs by more than rounding (seed 002's bureau figures for 2023, 14.9bn and 15.2bn, against
+    the bureau's 14,666m and 15,389m: another vintage of the same report), gets ``superseded`` and
+    ``usable = False`` for the same reason.
     """
     out = frame.copy()
     rounded = out["flag"].str.contains("rounded") & out["flow"].isin(["exports", "imports"])
@@ -278,6 +491,11 @@ def flag_restatements(frame: pd.DataFrame) -> pd.DataFrame:
         if (np.abs(same["value_usd_m"] - row["value_usd_m"]) <= RESTATEMENT_TOL).any():
             out.loc[i, "flag"] = row["flag"] + ";duplicate"
             out.loc[i, "usable"] = False
+        elif any(
+            agency in row["reference"] and (same["source"] == source).any() for agency, source in AGENCY_SOURCES.items()
+        ):
+            out.loc[i, "flag"] = row["flag"] + ";superseded"
+            out.loc[i, "usable"] = False
     return out
 
 
@@ -290,7 +508,7 @@ def seed_sentence(source_file: str, line: int, word: str) -> str:
     return next(s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if word in s)
 
 
-def evidence_rows() -> pd.DataFrame:
+def evidence_rows(mirror: pd.DataFrame) -> pd.DataFrame:
     seed = pd.read_csv(SHARED / "seed_extract" / "trade.csv")
 
     def quote(series_id: str, year: float | None = None) -> tuple[str, str, int]:
@@ -541,7 +759,79 @@ def evidence_rows() -> pd.DataFrame:
         )
     out = pd.DataFrame(rows)
     out["year"] = out["year"].astype("Int64")
+    restated = [restatement(row, mirror) for row in out.to_dict("records")]
+    out["restates"] = [tokens for tokens, _ in restated]
+    out["restates_reason"] = [reason for _, reason in restated]
     return out
+
+
+RESTATE_TOKENS = {
+    "gap_usd_m": ("X", "M"),
+    "gap_share_of_exports": ("X", "M"),
+    "gap_share_of_imports": ("X", "M"),
+    "ratio_exports_to_imports": ("X", "M"),
+    "turnover_gap_usd_m": ("X", "M", "Xr", "Mr"),
+    "turnover_gap_share": ("X", "M", "Xr", "Mr"),
+}
+"""Which national reports a statement's measure is a function of: X = the exporter's exports, M = the
+importer's imports, Xr = the importer's exports to the exporter, Mr = the exporter's imports from it."""
+
+
+def default_reports(mirror: pd.DataFrame, exporter: str, importer: str) -> pd.DataFrame:
+    """Per year, the value each token takes in the bundled defaults (first usable row by SOURCE_PRIORITY)."""
+    rank = {s: i for i, s in enumerate(SOURCE_PRIORITY)}
+    usable = mirror[mirror["usable"] & mirror["flow"].isin(["exports", "imports"])].copy()
+    usable["rank"] = usable["source"].map(rank)
+    usable = usable.sort_values(["rank", "flag"]).drop_duplicates(["year", "flow", "reporter"])
+    spec = {
+        "X": (exporter, "exports"),
+        "M": (importer, "imports"),
+        "Xr": (importer, "exports"),
+        "Mr": (exporter, "imports"),
+    }
+    columns = {}
+    for token, (reporter, flow) in spec.items():
+        sub = usable[(usable["reporter"] == reporter) & (usable["flow"] == flow)]
+        columns[token] = sub.set_index("year")["value_usd_m"]
+        columns[token + "_source"] = sub.set_index("year")["source"]
+    return pd.DataFrame(columns).sort_index()
+
+
+def restatement(row: dict[str, object], mirror: pd.DataFrame) -> tuple[str, str]:
+    """``(tokens, reason)``: the reports a statement is computed from, if they are all bundled, and why.
+
+    A statement restates reports when its measure is arithmetic on the two countries' own reports of a
+    year that the bundled mirror table already holds (DOTS, UN Comtrade or the bureau): entering it in a
+    likelihood next to those reports would count them twice. Product-level statements (knitwear) are
+    about reports the bundled totals do not contain, so they restate nothing here.
+    """
+    if row["product"] != "all":
+        return "", f"product-level ({row['product']}) reports; the bundled totals do not contain them"
+    tokens = RESTATE_TOKENS[str(row["measure"])]
+    reports = default_reports(mirror, str(row["exporter"]), str(row["importer"]))
+    years = range(int(row["year_min"]), int(row["year_max"]) + 1)  # type: ignore[call-overload]
+    missing = [y for y in years if y not in reports.index or reports.loc[y, list(tokens)].isna().any()]
+    if missing:
+        return "", f"no bundled report for {', '.join(map(str, missing))}; the statement adds information there"
+    parts = []
+    for year in years:
+        r = reports.loc[year]
+        sources = "/".join(sorted({str(r[t + "_source"]) for t in tokens}))
+        if tokens == ("X", "M"):
+            implied = {
+                "gap_usd_m": f"X - M = {r['X'] - r['M']:,.0f} USD m",
+                "gap_share_of_exports": f"(X - M) / X = {(r['X'] - r['M']) / r['X']:.3f}",
+                "gap_share_of_imports": f"(X - M) / M = {(r['X'] - r['M']) / r['M']:.3f}",
+                "ratio_exports_to_imports": f"X / M = {r['X'] / r['M']:.2f}",
+            }[str(row["measure"])]
+        else:
+            gap = (r["X"] + r["Mr"]) - (r["M"] + r["Xr"])
+            share = gap / (r["X"] + r["Mr"])
+            implied = f"(X + Mr) - (M + Xr) = {gap:,.0f} USD m, {share:.3f} of the exporter's turnover"
+        parts.append(f"{year}: {implied} ({sources})")
+    who = "both countries' reports of both directions" if len(tokens) == 4 else "the exporter's and importer's reports"
+    reason = f"computed from {who}, all in the bundled mirror table; defaults give " + "; ".join(parts)
+    return ",".join(tokens), reason
 
 
 # --------------------------------------------------------------------------------------------------
@@ -872,22 +1162,304 @@ def fdi_points() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
+# 6. Pair covariates for the world panel: geography (packaged), agreements and hubs (typed, quoted)
+# --------------------------------------------------------------------------------------------------
+ATLAS_PACKAGE = "pyworldatlas"
+
+GEOGRAPHY_COLUMNS = [
+    "iso3", "name", "covered", "capital", "capital_lat", "capital_lon", "coastline_km", "landlocked", "flag",
+]  # fmt: skip
+BORDER_COLUMNS = ["iso3_a", "iso3_b", "review_status", "evidence"]
+AGREEMENT_COLUMNS = [
+    "agreement", "kind", "iso3", "year_from", "year_to", "source_url", "quote", "source_url_end", "quote_end", "note",
+]  # fmt: skip
+HUB_COLUMNS = ["iso3", "source_url", "quote"]
+SOURCE_COLUMNS = ["covariate", "source", "version", "licence", "reference", "notes"]
+
+
+def _atlas() -> tuple[object, str]:
+    """The SQLite file shipped inside pyworldatlas, and the package version."""
+    import importlib.metadata
+    import importlib.resources
+    import sqlite3
+
+    path = importlib.resources.files(ATLAS_PACKAGE) / "data" / "atlas.sqlite3"
+    return sqlite3.connect(str(path)), importlib.metadata.version(ATLAS_PACKAGE)
+
+
+def panel_codes(panel: pd.DataFrame) -> list[str]:
+    return sorted(set(panel["reporter"].astype(str)) | set(panel["partner"].astype(str)))
+
+
+def country_geography(codes: list[str]) -> pd.DataFrame:
+    """Capital coordinates (GeoNames) and coastline (CIA World Factbook) per DOTS code, from pyworldatlas.
+
+    ``landlocked`` is ``coastline_km == 0`` (the Factbook prints "0 km (landlocked)"; the Caspian states
+    Kazakhstan, Turkmenistan and Azerbaijan count as landlocked, as the Factbook has them). Codes the
+    package does not hold (historical states, Taiwan, Kosovo, Belgium-Luxembourg) keep empty values and
+    flag ``not_covered``; the loaders turn them into missing values, never into 0 or False.
+    """
+    con, _ = _atlas()
+    atlas = pd.read_sql(
+        "select c.alpha3 as iso3, c.name, k.name as capital, k.latitude as capital_lat, "
+        "k.longitude as capital_lon, p.coastline_km from country c "
+        "join capital k on k.country_id = c.id and k.is_primary = 1 "
+        "left join country_physical p on p.country_id = c.id",
+        con,
+    )
+    out = pd.DataFrame({"iso3": codes}).merge(atlas, on="iso3", how="left")
+    out["covered"] = out["capital_lat"].notna()
+    out["landlocked"] = out["coastline_km"].eq(0).where(out["coastline_km"].notna()).astype("boolean")
+    out["flag"] = np.where(
+        out["covered"], np.where(out["coastline_km"].isna(), "no_coastline_figure", ""), "not_covered"
+    )
+    out["name"] = out["name"].fillna("")
+    out["capital"] = out["capital"].fillna("")
+    return out[GEOGRAPHY_COLUMNS]
+
+
+def land_borders(codes: list[str]) -> pd.DataFrame:
+    """Land borders between DOTS codes: pyworldatlas' reviewed graph (GeoNames neighbours x Natural Earth)."""
+    con, _ = _atlas()
+    borders = pd.read_sql(
+        "select a.alpha3 as iso3_a, b.alpha3 as iso3_b, x.review_status, x.evidence_sources as evidence "
+        "from country_border x join country a on a.id = x.country1_id join country b on b.id = x.country2_id",
+        con,
+    )
+    keep = borders["iso3_a"].isin(codes) & borders["iso3_b"].isin(codes)
+    borders = borders[keep].copy()
+    swap = borders["iso3_a"] > borders["iso3_b"]
+    borders.loc[swap, ["iso3_a", "iso3_b"]] = borders.loc[swap, ["iso3_b", "iso3_a"]].to_numpy()
+    borders["evidence"] = borders["evidence"].str.replace(r'[\[\]" ]', "", regex=True).str.replace(",", ";")
+    return borders.sort_values(["iso3_a", "iso3_b"]).reset_index(drop=True)[BORDER_COLUMNS]
+
+
+_EU_GUIDE = "https://guides.library.illinois.edu/c.php?g=1226533&p=8974518"
+_EU_PAST = "http://ec.europa.eu/enlargement/archives/enlargement_process/past_enlargements/index_en.htm"
+_EU_BREXIT = "https://app.croneri.co.uk/topics/eu-exit/summary?product=142"
+_EAEU = "https://en.wikipedia.org/wiki/Member_states_of_the_Eurasian_Economic_Union"
+_SACU = "https://extranet.sacu.int/Pages/AboutUs.aspx"
+_SACU_NAM = "https://www.afdb.org/en/news-and-events/the-oldest-customs-union-in-the-world-hails-from-africa-12515"
+_MERCOSUR = "http://sciref.net/o54780.html"
+_NAFTA = "https://zg24kc9ruugx6nmr.roads-uae.com/eurostat/statistics-explained/index.php?title=Glossary%3ANAFTA"
+_CUSFTA = (
+    "https://qeeebo.com/questions/wha/35/620/what-year-did-the-north-american-free-trade-agreement-nafta-go-into-effect"
+)
+_EFTA = "https://gateway.ipfs.io/ipfs/QmXoypizjW3WknFiJnKLwHCnL72vedxjQkDDP1mXWo6uco/wiki/EFTA.html"
+_EFTA_2003 = "http://web.archive.org/web/20030212100244/http:/www.efta.int/"
+_EEA = "https://howlingpixel.com/i-en/European_Economic_Area"
+_EU_TUR = "https://en.wikipedia.org/wiki/European_Union%E2%80%93Turkey_Customs_Union"
+_EU_TUR_1996 = "https://irishtimes.com/news/customs-union-to-benefit-both-turkey-and-ireland-1.44424"
+
+_EU_MEMBERS = {  # ISO3: (accession year, the guide's line)
+    "AUT": 1995, "BEL": 1958, "BGR": 2007, "HRV": 2013, "CYP": 2004, "CZE": 2004, "DNK": 1973, "EST": 2004,
+    "FIN": 1995, "FRA": 1958, "DEU": 1958, "GRC": 1981, "HUN": 2004, "IRL": 1973, "ITA": 1958, "LVA": 2004,
+    "LTU": 2004, "LUX": 1958, "MLT": 2004, "NLD": 1958, "POL": 2004, "PRT": 1986, "ROU": 2007, "SVK": 2004,
+    "SVN": 2004, "ESP": 1986, "SWE": 1995,
+}  # fmt: skip
+_EU_GUIDE_NAMES = {
+    "AUT": "Austria", "BEL": "Belgium", "BGR": "Bulgaria", "HRV": "Croatia", "CYP": "Cyprus", "CZE": "Czechia",
+    "DNK": "Denmark", "EST": "Estonia", "FIN": "Finland", "FRA": "France", "DEU": "Germany", "GRC": "Greece",
+    "HUN": "Hungary", "IRL": "Ireland", "ITA": "Italy", "LVA": "Latvia", "LTU": "Lithuania", "LUX": "Luxembourg",
+    "MLT": "Malta", "NLD": "Netherlands", "POL": "Poland", "PRT": "Portugal", "ROU": "Romania", "SVK": "Slovakia",
+    "SVN": "Slovenia", "ESP": "Spain", "SWE": "Sweden",
+}  # fmt: skip
+
+
+def trade_agreements() -> pd.DataFrame:
+    """Customs unions and free-trade areas by member and years in force, typed with a quote per row.
+
+    A member counts in every calendar year from ``year_from`` to ``year_to`` (empty: still in force),
+    both inclusive, including a year it joined or left part-way. ``iso3 = "*eu"`` stands for every member
+    of ``eu_customs_union`` in that year (the EEA and the EU-Turkey customs union join the EU as a
+    whole). Only the agreements listed are coded: a pair outside them may still have another agreement.
+    """
+    rows: list[tuple[object, ...]] = []
+
+    def add(agreement: str, kind: str, iso3: str, y0: int, y1: int | None, url: str, quote: str,
+            url_end: str = "", quote_end: str = "", note: str = "") -> None:  # fmt: skip
+        rows.append((agreement, kind, iso3, y0, y1, url, quote, url_end, quote_end, note))
+
+    for iso3, year in _EU_MEMBERS.items():
+        add("eu_customs_union", "customs_union", iso3, year, None, _EU_GUIDE, f"{_EU_GUIDE_NAMES[iso3]} - {year}")
+    add(
+        "eu_customs_union", "customs_union", "GBR", 1973, 2020, _EU_PAST,
+        "In 1973, Denmark, Ireland and the United Kingdom joined the European Union.", _EU_BREXIT,
+        "The UK left the Customs Union and Single Market arrangement with the EU on 31 December 2020.",
+    )  # fmt: skip
+    eu_tur = (
+        "On 31 December 1995, a 6 March 1995 Decision of the EC-Turkey Association Council, established by the "
+        "Ankara Agreement, to implement a customs union (Turkish: Gümrük Birliği) between Turkey and the European "
+        "Union, came into effect."
+    )
+    note_tur = "industrial goods; agriculture, services and public procurement are outside it"
+    tur_1996 = (
+        "THE Customs Union that took effect as of January 1st, 1996, is a major step towards Turkey's full "
+        "integration with the European Union."
+    )
+    for iso3 in ("TUR", "*eu"):
+        add("eu_turkey_customs_union", "customs_union", iso3, 1996, None, _EU_TUR_1996, tur_1996,
+            note=f"{note_tur}. {eu_tur}")  # fmt: skip
+    eaeu = (
+        "In 2010 three core states (Russia, Belarus and Kazakhstan) pursued integration and founded the Eurasian "
+        "Customs Union and the Single Economic Space."
+    )
+    for iso3 in ("RUS", "BLR", "KAZ"):
+        add("eurasian_customs_union", "customs_union", iso3, 2010, None, _EAEU, eaeu,
+            note="Customs Union 2010, Eurasian Economic Union from 2015")  # fmt: skip
+    add("eurasian_customs_union", "customs_union", "ARM", 2015, None, _EAEU,
+        "On 9 October 2014 Armenia signed the treaty and became the newest member state of the EEU on accession "
+        "on 2 January 2015.")  # fmt: skip
+    add(
+        "eurasian_customs_union",
+        "customs_union",
+        "KGZ",
+        2015,
+        None,
+        _EAEU,
+        "Kyrgyzstan signed an accession treaty on 23 December 2014, which came into force on 6 August 2015.",
+    )
+    sacu = "SACU was established in 1910, making it the world's oldest Customs Union."
+    for iso3 in ("ZAF", "BWA", "LSO", "SWZ"):
+        add("sacu", "customs_union", iso3, 1910, None, _SACU, sacu,
+            note="members: The Southern African Customs Union (SACU) consists of Botswana, Eswatini, Lesotho, "
+            "Namibia and South Africa.")  # fmt: skip
+    add("sacu", "customs_union", "NAM", 1990, None, _SACU_NAM,
+        "In 1990, a freshly independent Namibia joined its four neighbours in the SACU.")  # fmt: skip
+    mercosur = (
+        "Following protracted negotiations on tariffs, the final presidential accord to create the customs union "
+        "was signed on 17 December 1994 and Mercosur was inaugurated on 1 January 1995."
+    )
+    for iso3 in ("ARG", "BRA", "PRY", "URY"):
+        add("mercosur", "customs_union", iso3, 1995, None, _MERCOSUR, mercosur,
+            note="members: Founded in March 1991, with the aim of creating a common market in the area, "
+            "Mercosur's member states were Argentina, Brazil, Paraguay, and Uruguay. Venezuela (full member "
+            "2012, suspended 2016) is not coded: it never applied the common external tariff")  # fmt: skip
+    nafta = (
+        "It entered into force on January 1, 1994, and gradually eliminated most tariffs and trade barriers on "
+        "products and services among the 3 countries. NAFTA was replaced by the U.S.-Mexico-Canada Agreement "
+        "(USMCA) on July 1, 2020, which updated and modified the terms of trade."
+    )
+    for iso3 in ("USA", "CAN", "MEX"):
+        add("nafta_usmca", "free_trade_area", iso3, 1994, None, _NAFTA, nafta)
+    cusfta = (
+        "NAFTA replaced the earlier Canada–United States Free Trade Agreement, which had been in effect since 1989, "
+        "expanding the bilateral arrangement to include Mexico and creating a comprehensive trilateral framework12."
+    )
+    for iso3 in ("USA", "CAN"):  # ends when NAFTA, in force from 1 January 1994, replaced it
+        add("cusfta", "free_trade_area", iso3, 1989, 1993, _CUSFTA, cusfta, _NAFTA, nafta)
+    efta = (
+        "The EFTA was established on 3 May 1960 as an alternative trade bloc for European states who were unable "
+        "or unwilling to join the then European Economic Community (EEC) (which subsequently became the EU)."
+    )
+    for iso3 in ("NOR", "CHE"):
+        add("efta", "free_trade_area", iso3, 1960, None, _EFTA, efta,
+            note="founders: Today only two founding members remain: Norway and Switzerland.")  # fmt: skip
+    efta_2003 = "Iceland, Liechtenstein, Norway and Switzerland are members of EFTA."
+    for iso3 in ("ISL", "LIE"):
+        add("efta", "free_trade_area", iso3, 2003, None, _EFTA_2003, efta_2003,
+            note="members before 2003 (joined 1970 and 1991); 2003 is the earliest year the stored quote "
+            "(an efta.int page archived in 2003) establishes")  # fmt: skip
+    eea = "The EEA was established on 1 January 1994 upon entry into force of the EEA Agreement."
+    for iso3 in ("ISL", "NOR"):
+        add("eea", "free_trade_area", iso3, 1994, None, _EEA, eea,
+            note="The EEA links the European Union member states and three European Free Trade Association "
+            "states (Iceland, Liechtenstein, and Norway)")  # fmt: skip
+    add("eea", "free_trade_area", "*eu", 1994, None, _EEA, eea)
+    out = pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+    out["year_to"] = out["year_to"].astype("Int64")
+    return out.sort_values(["agreement", "iso3"]).reset_index(drop=True)
+
+
+def reexport_hubs() -> pd.DataFrame:
+    """Entrepôt economies named as major re-exporters in the quoted sources (time-invariant list)."""
+    khaleej = "https://www.khaleejtimes.com/business/uae-emerging-as-third-largest-re-export-centre"
+    uae = (
+        "As international trade expanded with globalisation, re-export trade grew alongside, with the UAE emerging "
+        "as the third largest re-export centre, after Hong Kong and Singapore, with a volume worth $7.6 billion, "
+        "according to the WTO and UAE trade statistics."
+    )
+    cpb = "http://godutch.com/newspaper/index.php?id=1158"
+    kgz = (
+        "They demonstrate how Kyrgyzstan has become in less than a decade the re-export platform for Chinese consumer "
+        "goods bound for Central Asia (with around $2 billion of re-exported goods in 2006, and an estimated $3.7 "
+        "billion for 2007)."
+    )
+    rows = [
+        ("HKG", khaleej, uae),
+        ("SGP", khaleej, uae),
+        ("ARE", khaleej, uae),
+        ("NLD", cpb, "Within Europe, the Netherlands has with 50 percent the highest rate of such re-exports."),
+        (
+            "BEL",
+            cpb,
+            "In Germany, re-exports contributed 16 percent to total volume of exported industrial products "
+            "in 2000, while Belgium came in at 33 percent.",
+        ),
+        (
+            "KGZ",
+            "https://wikistan.ehess.fr/reviews/entrepot-for-chinese-consumer-goods-in-central-asia-the-puzzle-"
+            "of-the-re-export-through-kyrgyz-bazaars/",
+            kgz,
+        ),
+    ]
+    return pd.DataFrame(rows, columns=HUB_COLUMNS)
+
+
+def covariate_sources() -> pd.DataFrame:
+    con, version = _atlas()
+    src = pd.read_sql("select id, name, version, license_name from source", con).set_index("id")
+
+    def cite(key: str) -> str:
+        return f"{src.loc[key, 'name']} {src.loc[key, 'version']} ({src.loc[key, 'license_name']})"
+
+    atlas = f"PyPI package {ATLAS_PACKAGE} {version} (MIT), data/atlas.sqlite3"
+    rows = [
+        ("distance_km", atlas, version, "MIT; GeoNames CC BY 4.0", cite("geonames"),
+         "great-circle (haversine, mean Earth radius 6,371.0088 km) between primary capitals' GeoNames coordinates"),
+        ("contiguous", atlas, version, "MIT; GeoNames CC BY 4.0; Natural Earth public domain",
+         f"{cite('geonames')}; {cite('natural-earth')}; {cite('reviewed-borders')}",
+         "shared land border in the package's reviewed border graph (table country_border)"),
+        ("landlocked", atlas, version, "MIT; CIA World Factbook public domain", cite("cia-world-factbook-2025"),
+         "coastline_km == 0 in the Factbook's Geography field (Caspian states count as landlocked)"),
+        ("common_customs_union", "typed list with a quote per row (data/trade_agreements.csv)", "", "short quotations",
+         "source_url and quote columns of trade_agreements.csv",
+         "EU customs union (incl. UK to 2020), EU-Turkey customs union 1996, Eurasian Customs Union 2010 / EAEU, "
+         "SACU, Mercosur 1995; other customs unions are not coded"),
+        ("common_fta", "typed list with a quote per row (data/trade_agreements.csv)", "", "short quotations",
+         "source_url and quote columns of trade_agreements.csv",
+         "customs unions above plus CUSFTA 1989-1993, NAFTA/USMCA 1994, EFTA, EEA 1994; other FTAs are not coded"),
+        ("reexport_hub", "typed list with a quote per row (data/reexport_hubs.csv)", "", "short quotations",
+         "source_url and quote columns of reexport_hubs.csv",
+         "HKG, SGP, ARE, NLD, BEL, KGZ: named as major re-exporters; time-invariant"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------------
 def build() -> dict[str, pd.DataFrame]:
     raw = load_dots()
     panel, world = build_dots(raw)
     migration, migration_catalog = migration_series()
     fdi, fdi_catalog = fdi_series()
     catalog = pd.DataFrame(migration_catalog + fdi_catalog)[CATALOG_COLUMNS]
+    mirror = mirror_rows(panel)
+    codes = panel_codes(panel)
     return {
         "dots_panel.parquet": compact(panel),
         "dots_world_totals.parquet": compact(world),
-        "mirror_chn_kaz.csv": mirror_rows(panel),
-        "evidence.csv": evidence_rows(),
+        "mirror_chn_kaz.csv": mirror,
+        "evidence.csv": evidence_rows(mirror),
         "migration_series.csv": migration,
         "fdi_series.csv": fdi,
         "series_catalog.csv": catalog,
         "migration_points.csv": migration_points(),
         "fdi_points.csv": fdi_points(),
+        "country_geography.csv": country_geography(codes),
+        "land_borders.csv": land_borders(codes),
+        "trade_agreements.csv": trade_agreements(),
+        "reexport_hubs.csv": reexport_hubs(),
+        "covariate_sources.csv": covariate_sources(),
     }
 
 

@@ -128,7 +128,7 @@ def test_evidence_contract() -> None:
     ev = bfd.evidence()
     assert list(ev.columns) == [
         "id", "exporter", "importer", "year", "year_min", "year_max", "measure", "relation", "value", "product",
-        "denominator", "quote", "source_file", "line",
+        "denominator", "quote", "source_file", "line", "restates", "restates_reason",
     ]  # fmt: skip
     by_id = ev.set_index("id")
     assert by_id.loc["gap_2017_share", ["measure", "value"]].tolist() == ["gap_share_of_exports", 0.60]
@@ -139,3 +139,20 @@ def test_evidence_contract() -> None:
     assert by_id.loc["knitwear_2024_ratio", "product"] == "knitwear"
     assert bfd.evidence("KAZ", "CHN").empty
     assert pd.api.types.is_integer_dtype(ev["year"])
+
+
+@pytest.mark.parametrize(("exporter", "importer"), [("CHN", "KAZ"), ("KAZ", "CHN")])
+def test_2021_2023_come_from_independent_reports(exporter: str, importer: str) -> None:
+    table = bfd.mirror_pair(exporter, importer).table.set_index("year").loc[2021:2023]
+    assert len(table) == 3
+    assert table[["exports_usable", "imports_usable"]].all().all()
+    china = "un_comtrade"  # China's own report (UN Comtrade, China as reporter)
+    kazakhstan = "kz_bns"  # Kazakhstan's own report (the statistics bureau)
+    expected = (china, kazakhstan) if exporter == "CHN" else (kazakhstan, china)
+    assert (table["exports_source"] == expected[0]).all()
+    assert (table["imports_source"] == expected[1]).all()
+
+
+def test_2023_is_the_bureaus_release_not_the_seeds_rounded_vintage() -> None:
+    row = bfd.mirror_pair("CHN", "KAZ").table.set_index("year").loc[2023]
+    assert row["imports_reported"] == pytest.approx(15389.231312)  # not the seed's 15.2bn

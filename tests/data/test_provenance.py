@@ -195,8 +195,16 @@ def test_mirror_quirk_flags() -> None:
     assert wits.loc[(2020, "exports"), "flag"] == "misattributed"
     assert wits.loc[(1998, "imports"), "flag"] == "inconsistent"
     assert not wits.loc[[(2020, "imports"), (2020, "exports"), (1998, "imports")], "usable"].any()
-    unflagged = wits.drop(index=[(2020, "imports"), (2020, "exports"), (1998, "imports"), (2024, "imports"),
-                                 (2024, "exports")])  # fmt: skip
+    for year in (2021, 2022):  # 2.42bn and 3.58bn imports against the bureau's 8.23bn and 11.14bn
+        assert (wits.loc[[(year, "imports"), (year, "exports")], "flag"] == "misattributed").all()
+        assert not wits.loc[[(year, "imports"), (year, "exports")], "usable"].any()
+    assert round(wits.loc[(2021, "imports"), "value_usd_m"] / 1000, 2) == 2.42
+    assert round(wits.loc[(2022, "imports"), "value_usd_m"] / 1000, 2) == 3.58
+    assert wits.loc[(2023, "imports"), "flag"] == "inconsistent"  # 16.77bn vs the bureau's 15.39bn
+    assert not wits.loc[(2023, "imports"), "usable"]
+    flagged = [(y, f) for y in (2020, 2021, 2022, 2024) for f in ("imports", "exports")]
+    flagged += [(1998, "imports"), (2023, "imports")]
+    unflagged = wits.drop(index=flagged)
     assert (unflagged["flag"] == "").all()
     seed = obs[obs["source"] == "seed"]
     assert seed["flag"].str.contains("rounded").all()
@@ -207,7 +215,9 @@ def test_mirror_quirk_flags() -> None:
     assert not seed_2024["usable"].any()
     seed_2023 = seed[(seed["year"] == 2023) & (seed["flow"] != "turnover")]
     assert len(seed_2023) == 2
-    assert seed_2023["usable"].all()  # 2023 has no other source
+    # another vintage of the bureau's report (14.9bn / 15.2bn vs 14,666m / 15,389m): kept, never counted twice
+    assert seed_2023["flag"].str.contains("superseded").all()
+    assert not seed_2023["usable"].any()
     turnovers = obs[obs["flow"] == "turnover"]
     assert not turnovers["usable"].any()
     assert {(2005, "KAZ"), (2005, "CHN"), (2010, "KAZ"), (2010, "CHN")} <= set(
@@ -270,3 +280,27 @@ def test_readme_states_the_default_source_rule_of_the_code() -> None:
     text = " ".join((DATA / "README.md").read_text().split())
     order = ", ".join(f"`{source}`" for source in bfd.SOURCE_PRIORITY)
     assert f"in the order {order}" in text
+
+
+TRANSCRIBED = {  # (reporter, flow, year): source of the 2021-2023 rows read in the two public repositories
+    **{("CHN", flow, year): "un_comtrade" for flow in ("exports", "imports") for year in (2021, 2022, 2023)},
+    **{("KAZ", flow, year): "kz_bns" for flow in ("exports", "imports") for year in (2021, 2022, 2023)},
+}
+
+
+def test_2021_2023_rows_record_repository_file_commit_and_units() -> None:
+    obs = bfd.load_dataset("mirror_chn_kaz")
+    for (reporter, flow, year), source in TRANSCRIBED.items():
+        row = obs[(obs["reporter"] == reporter) & (obs["flow"] == flow) & (obs["year"] == year)]
+        row = row[row["source"] == source]
+        assert len(row) == 1, (reporter, flow, year)
+        reference = row["reference"].iloc[0]
+        assert re.search(r"@[0-9a-f]{40} ", reference), reference
+        assert ("comtrade_chn_reporter.csv" in reference) == (source == "un_comtrade")
+        assert reference.endswith("; USD)") if source == "un_comtrade" else reference.endswith("; USD thousand)")
+        quote = row["quote"].iloc[0]
+        scale = 1e6 if source == "un_comtrade" else 1e3  # the file's unit per USD m
+        printed = f"{row['value_usd_m'].iloc[0] * scale:.5f}".rstrip("0").rstrip(".")
+        assert printed[:10] in quote.replace('"', ""), (printed, quote)
+        assert row["usable"].iloc[0]
+        assert row["flag"].iloc[0] == ""

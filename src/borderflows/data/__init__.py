@@ -15,6 +15,13 @@ Examples
 from __future__ import annotations
 
 from borderflows.data.countries import IMF_TO_ISO3, to_iso3
+from borderflows.data.covariates import (
+    country_geography,
+    covariate_sources,
+    pair_agreements,
+    pair_covariates,
+    uncovered_codes,
+)
 from borderflows.data.load import (
     dots_panel,
     evidence,
@@ -43,6 +50,8 @@ __all__ = [
     "SOURCE_PRIORITY",
     "MirrorPair",
     "YearlySeries",
+    "country_geography",
+    "covariate_sources",
     "data_dir",
     "dots_panel",
     "evidence",
@@ -52,11 +61,14 @@ __all__ = [
     "mirror_pair",
     "mirror_pair_from_frame",
     "mirror_pair_from_observations",
+    "pair_agreements",
+    "pair_covariates",
     "points",
     "series",
     "series_frame",
     "series_from_frame",
     "to_iso3",
+    "uncovered_codes",
     "world_totals",
     "yearly_series",
 ]

@@ -31,6 +31,22 @@ _TEXT = (
     "product",
     "denominator",
     "description",
+    "restates",
+    "restates_reason",
+    "name",
+    "capital",
+    "review_status",
+    "evidence",
+    "agreement",
+    "kind",
+    "source_url",
+    "source_url_end",
+    "quote_end",
+    "note",
+    "covariate",
+    "version",
+    "licence",
+    "notes",
 )
 
 
@@ -72,6 +88,14 @@ def _load(name: str) -> pd.DataFrame:
         frame["year_min"] = frame["year_min"].astype(np.int64)
         frame["year_max"] = frame["year_max"].astype(np.int64)
         frame["line"] = frame["line"].astype(np.int64)
+    if name == "trade_agreements":
+        frame["year_from"] = frame["year_from"].astype(np.int64)
+        frame["year_to"] = frame["year_to"].astype("Int64")
+    if name == "country_geography":
+        frame["covered"] = frame["covered"].astype(bool)
+        frame["landlocked"] = frame["landlocked"].astype("boolean")
+        for column in ("capital_lat", "capital_lon", "coastline_km"):
+            frame[column] = frame[column].astype(np.float64)
     if name == "mirror_chn_kaz":
         frame["usable"] = frame["usable"].astype(bool)
         return frame  # validated per pair in borderflows.data.mirror

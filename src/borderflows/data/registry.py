@@ -140,6 +140,43 @@ DATASETS: dict[str, Dataset] = {
             "Gross FDI inflows from China and the world and cumulative totals: scattered points.",
             schema.POINTS,
         ),
+        Dataset(
+            "country_geography",
+            "country_geography.csv",
+            "Capitals and coastline of every DOTS country",
+            "Primary capital and its GeoNames coordinates, CIA Factbook coastline and landlocked status, from the "
+            "pyworldatlas package; codes it does not hold are flagged not_covered.",
+            schema.COUNTRY_GEOGRAPHY,
+        ),
+        Dataset(
+            "land_borders",
+            "land_borders.csv",
+            "Land borders between DOTS countries",
+            "The reviewed land-border graph of pyworldatlas (GeoNames neighbours cross-checked with Natural Earth).",
+            schema.LAND_BORDERS,
+        ),
+        Dataset(
+            "trade_agreements",
+            "trade_agreements.csv",
+            "Customs unions and free-trade areas by member and year",
+            "EU, EU-Turkey, Eurasian, SACU and Mercosur customs unions; CUSFTA, NAFTA/USMCA, EFTA and EEA; one row "
+            "per membership spell with source URL and quote.",
+            schema.TRADE_AGREEMENTS,
+        ),
+        Dataset(
+            "reexport_hubs",
+            "reexport_hubs.csv",
+            "Re-export hubs",
+            "Economies named as major re-exporters, each with source URL and quote.",
+            schema.REEXPORT_HUBS,
+        ),
+        Dataset(
+            "covariate_sources",
+            "covariate_sources.csv",
+            "Where each pair covariate comes from",
+            "Source package and version or typed list, licence and method of every pair covariate.",
+            schema.COVARIATE_SOURCES,
+        ),
     )
 }
 

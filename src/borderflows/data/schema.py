@@ -134,6 +134,8 @@ EVIDENCE = pa.DataFrameSchema(
         "quote": pa.Column(str, pa.Check.str_length(min_value=10)),
         "source_file": pa.Column(str),
         "line": pa.Column(np.int64, pa.Check.gt(0)),
+        "restates": pa.Column(str, _isin(("", "X,M", "X,M,Xr,Mr"))),
+        "restates_reason": pa.Column(str, pa.Check.str_length(min_value=10)),
     },
     checks=[
         pa.Check(lambda df: df["year_min"] <= df["year_max"], error="year_min <= year_max"),
@@ -144,6 +146,117 @@ EVIDENCE = pa.DataFrameSchema(
     ],
     strict=True,
     name="evidence",
+)
+
+RESTATES_TOKENS = ("X", "M", "Xr", "Mr")
+"""Reports an evidence statement can restate: X the exporter's exports, M the importer's imports, Xr the
+importer's exports to the exporter, Mr the exporter's imports from the importer (``evidence.restates``)."""
+
+AGREEMENT_KINDS = ("customs_union", "free_trade_area")
+_member = pa.Check.str_matches(r"^([A-Z]{3}|\*eu)$", error="an ISO3 code or '*eu' (every EU member that year)")
+
+COUNTRY_GEOGRAPHY = pa.DataFrameSchema(
+    {
+        "iso3": pa.Column(str, _iso3, unique=True),
+        "name": pa.Column(str),
+        "covered": pa.Column(bool),
+        "capital": pa.Column(str),
+        "capital_lat": pa.Column(np.float64, pa.Check.in_range(-90, 90), nullable=True),
+        "capital_lon": pa.Column(np.float64, pa.Check.in_range(-180, 180), nullable=True),
+        "coastline_km": pa.Column(np.float64, _non_negative, nullable=True),
+        "landlocked": pa.Column("boolean", nullable=True),
+        "flag": pa.Column(str),
+    },
+    checks=[pa.Check(lambda df: df["covered"] == df["capital_lat"].notna(), error="covered iff a capital")],
+    strict=True,
+    ordered=True,
+    name="country_geography",
+)
+
+LAND_BORDERS = pa.DataFrameSchema(
+    {
+        "iso3_a": pa.Column(str, _iso3),
+        "iso3_b": pa.Column(str, _iso3),
+        "review_status": pa.Column(str),
+        "evidence": pa.Column(str),
+    },
+    checks=[pa.Check(lambda df: df["iso3_a"] < df["iso3_b"], error="iso3_a < iso3_b (one row per border)")],
+    unique=["iso3_a", "iso3_b"],
+    strict=True,
+    ordered=True,
+    name="land_borders",
+)
+
+TRADE_AGREEMENTS = pa.DataFrameSchema(
+    {
+        "agreement": pa.Column(str),
+        "kind": pa.Column(str, _isin(AGREEMENT_KINDS)),
+        "iso3": pa.Column(str, _member),
+        "year_from": pa.Column(np.int64, pa.Check.in_range(1900, MAX_YEAR)),
+        "year_to": pa.Column("Int64", pa.Check.in_range(1900, MAX_YEAR), nullable=True),
+        "source_url": pa.Column(str, pa.Check.str_startswith("http")),
+        "quote": pa.Column(str, pa.Check.str_length(min_value=10)),
+        "source_url_end": pa.Column(str),
+        "quote_end": pa.Column(str),
+        "note": pa.Column(str),
+    },
+    checks=[
+        pa.Check(lambda df: df["year_to"].isna() | (df["year_to"] >= df["year_from"]), error="year_to >= year_from"),
+        pa.Check(lambda df: df["year_to"].isna() | (df["quote_end"] != ""), error="an end year has its own quote"),
+    ],
+    unique=["agreement", "iso3", "year_from"],
+    strict=True,
+    ordered=True,
+    name="trade_agreements",
+)
+
+REEXPORT_HUBS = pa.DataFrameSchema(
+    {
+        "iso3": pa.Column(str, _iso3, unique=True),
+        "source_url": pa.Column(str, pa.Check.str_startswith("http")),
+        "quote": pa.Column(str, pa.Check.str_length(min_value=10)),
+    },
+    strict=True,
+    ordered=True,
+    name="reexport_hubs",
+)
+
+COVARIATE_SOURCES = pa.DataFrameSchema(
+    {
+        "covariate": pa.Column(str, unique=True),
+        "source": pa.Column(str),
+        "version": pa.Column(str),
+        "licence": pa.Column(str),
+        "reference": pa.Column(str),
+        "notes": pa.Column(str),
+    },
+    strict=True,
+    ordered=True,
+    name="covariate_sources",
+)
+
+PAIR_COVARIATES = pa.DataFrameSchema(
+    {
+        "exporter": pa.Column(str, _iso3),
+        "importer": pa.Column(str, _iso3),
+        "distance_km": pa.Column(np.float64, pa.Check.gt(0), nullable=True),
+        "log_distance": pa.Column(np.float64, nullable=True),
+        "contiguous": pa.Column("boolean", nullable=True),
+        "landlocked_exporter": pa.Column("boolean", nullable=True),
+        "landlocked_importer": pa.Column("boolean", nullable=True),
+        "customs_union_share": pa.Column(np.float64, pa.Check.in_range(0, 1), nullable=True),
+        "common_customs_union": pa.Column("boolean", nullable=True),
+        "fta_share": pa.Column(np.float64, pa.Check.in_range(0, 1), nullable=True),
+        "common_fta": pa.Column("boolean", nullable=True),
+        "reexport_hub_exporter": pa.Column("boolean", nullable=True),
+        "reexport_hub_importer": pa.Column("boolean", nullable=True),
+        "flag": pa.Column(str),
+    },
+    checks=[pa.Check(lambda df: df["exporter"] != df["importer"], error="exporter != importer")],
+    unique=["exporter", "importer"],
+    strict=True,
+    ordered=True,
+    name="pair_covariates",
 )
 
 SERIES_VALUES = pa.DataFrameSchema(
