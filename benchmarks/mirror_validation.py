@@ -1,23 +1,30 @@
-"""Validate the mirror-gap model: simulation-based calibration and parameter recovery.
+"""Validate the one-pair mirror model (v3): simulation-based calibration and parameter recovery.
 
-One PyMC model is compiled once (nutpie) and refitted to every simulated panel. The simulator is the
+One PyMC model is compiled once (nutpie) and refitted to every simulated pair. The simulator is the
 model engineer's independent generative code (``borderflows.mirror.simulate``), not the PyMC graph,
 so SBC checks the model code against it as well as the sampler.
 
+The simulated pair has what the real ones have and v2's simulator lacked: a persistent pair effect
+(``offset = mu + alpha``, ``alpha ~ StudentT(nu, 0, pair_sd)`` on top of the world's prediction ``mu``),
+four missing exporter years (as China's reports to Kazakhstan) and one missing importer year. In world
+mode the fit is told the world's prediction for the pair (``offset ~ StudentT(nu, loc, scale)``, loc drawn
+per pair around the margin's centre with the spread of two reporters' biases); in pair mode the offset
+prior of the margin and bias priors.
+
 * well-specified: truths drawn from the priors (``draw_truth``), reports from ``simulate``. The same
-  fits give SBC ranks (tau, every reporter bias, u at every year) and 90% ETI coverage of u_t, tau
-  and the biases. Because truths come from the prior, coverage must equal 0.9 up to Monte Carlo error.
+  fits give SBC ranks (the offset and u at every year) and 90% ETI coverage of u_t and the offset.
+  Because truths come from the prior, coverage must equal 0.9 up to Monte Carlo error.
 * timing shift (misspecified): the importer books a share ``TIMING_SHARE`` of each year's shipments
   in the next year (goods in transit at year end), i.e. log M_t uses (1-f) S_t + f S_{t-1}.
-* transit (misspecified): the exporter's figure includes goods bound for third countries that never
-  enter the importer's records: X_t carries an extra ``TRANSIT_SHARE`` of shipments.
+* transit (misspecified): from ``TRANSIT_FROM`` on, a share ``TRANSIT_SHARE`` of the exporter's figure is
+  goods declared for the importer that go on to third countries and never enter its records.
 
 Usage::
 
     uv run python benchmarks/mirror_validation.py --n-sims 200 --n-misspecified 100
     uv run python benchmarks/mirror_validation.py --quick          # 20 + 10 + 10 sims, for a smoke run
     uv run python benchmarks/mirror_validation.py --summarise      # re-summarise the checkpoints of a cut run
-    uv run python benchmarks/mirror_validation.py --mode pair       # pair mode (biases from their priors only)
+    uv run python benchmarks/mirror_validation.py --mode pair       # pair mode (offset from the priors only)
     uv run python benchmarks/mirror_validation.py --preset full --n-sims 20 --n-misspecified 0 \
         --out benchmarks/_out/mirror_validation_full                # how often production-size fits pass the gate
 
@@ -41,61 +48,97 @@ import pandas as pd
 from borderflows.config import SamplerPreset
 from borderflows.diagnostics.recovery import RecoveryResult, interval_records, recovery_result, recovery_study
 from borderflows.diagnostics.sbc import CompiledFitter, FitSummary, SBCResult, Simulation, run_sbc
+from borderflows.mirror import priors
+from borderflows.mirror.inputs import OffsetPrior, prior_offset
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import adaptation, all_data_values, draws_for
-from borderflows.mirror.simulate import Truth, draw_truth, simulate
+from borderflows.mirror.sampling import adaptation, all_data_values
+from borderflows.mirror.simulate import (
+    WORLD_MU_SD,
+    WORLD_PAIR_SD,
+    Truth,
+    draw_truth,
+    simulate,
+    transit_path,
+    world_offset,
+)
 from borderflows.mirror.spec import MirrorGap
 
 TIMING_SHARE = 0.25
 """Share of a year's shipments the importer books in the following year (timing-shift scenario)."""
 
 TRANSIT_SHARE = 0.20
-"""Extra shipments in the exporter's figure bound for third countries (transit scenario)."""
+"""Share of the exporter's figure that goes on to third countries (transit scenario)..."""
 
-CHECKED = ("tau", "b_exp", "b_imp", "u")
+TRANSIT_FROM = 2013
+"""...from this year on (the last 8 of the 15 simulated years)."""
+
+CHECKED = ("offset", "u")
 """Variables checked by SBC and recovery."""
 
 VALIDATION_PRESET = SamplerPreset("validation", draws=200, tune=500, target_accept=0.95)
-"""4 x 200 draws after 500 warm-up (panel mode: twice the draws, as production fits), thinned to 99 per SBC rank;
-also gives the 90% ETIs."""
+"""4 x 200 draws after 500 warm-up, thinned to 99 per SBC rank; also gives the 90% ETIs."""
+
+WALK = "non-centred"
+"""The walk production samples first (``walk="auto"`` falls back to centred only when the gate fails)."""
 
 
 @dataclass(frozen=True)
 class Design:
-    """Shape of the simulated panels (the compiled model is fixed to it)."""
+    """Shape of the simulated pairs (the compiled model is fixed to it) and the simulated world."""
 
     first_year: int = 2006
     n_years: int = 15
-    n_partners: int = 4
+    missing_x: tuple[int, ...] = (2016, 2017, 2018, 2020)  # four exporter years missing, as China's to Kazakhstan
     missing_m: tuple[int, ...] = (2010,)  # one year without an importer report: u_t leans on the latent process
-    panel: bool = True  # panel mode (the analyses of record); False: pair mode, biases from their priors only
+    world: bool = True  # world mode (the default model); False: pair mode, offset from the priors only
+    pair_sd: float = WORLD_PAIR_SD  # spread of the pair's own effect alpha (t4 scale)
+    mu_sd: float = WORLD_MU_SD  # posterior sd of the world's prediction mu (0: exact SBC)
+    loc_spread: float = float(np.sqrt(2.0) * priors.REPORTER_BIAS_SCALE)  # sd of world predictions across pairs
 
     @property
     def years(self) -> np.ndarray:
         return np.arange(self.first_year, self.first_year + self.n_years)
 
+    @property
+    def mode(self) -> str:
+        return "world" if self.world else "pair"
+
+    def offset_prior(self, rng: np.random.Generator) -> OffsetPrior:
+        """The offset prior one simulated pair's fit is given (world mode: a world prediction drawn for it)."""
+        if not self.world:
+            return prior_offset()
+        loc = priors.MARGIN_LOG_CENTRE + self.loc_spread * rng.normal()
+        return world_offset(loc, pair_sd=self.pair_sd, mu_sd=self.mu_sd)
+
+    def draw(self, rng: np.random.Generator, transit: np.ndarray | None = None) -> Truth:
+        """One truth from the priors."""
+        return draw_truth(rng, self.years, offset_prior=self.offset_prior(rng), transit=transit)
+
+    def spec(self) -> MirrorGap:
+        """The model specification fitted to this design's pairs."""
+        return MirrorGap(mode="world" if self.world else "pair", walk=WALK)
+
 
 def _truth_dict(truth: Truth) -> dict[str, np.ndarray | float]:
-    return {"tau": truth.tau, "b_exp": truth.b_exp, "b_imp": truth.b_imp, "u": truth.u}
+    return {"offset": truth.offset, "u": truth.u}
 
 
 def make_simulator(design: Design, spec: MirrorGap, scenario: str = "well-specified") -> Callable[..., Simulation]:
-    """Simulator of one panel under ``scenario`` ("well-specified", "timing shift" or "transit")."""
+    """Simulator of one pair under ``scenario`` ("well-specified", "timing shift" or "transit")."""
     if scenario not in ("well-specified", "timing shift", "transit"):
         raise ValueError(f"unknown scenario {scenario!r}")
+    transit = transit_path(design.years, TRANSIT_SHARE, TRANSIT_FROM) if scenario == "transit" else None
 
     def simulator(rng: np.random.Generator) -> Simulation:
-        truth = draw_truth(rng, design.years, n_partners=design.n_partners, margin=spec.margin, panel=design.panel)
-        data = simulate(truth, rng, missing_m=design.missing_m)
-        # Exporter's log report is truth.level = log shipments + b_exp[0] (the model's parametrisation).
+        truth = design.draw(rng, transit)
+        data = simulate(truth, rng, missing_x=design.missing_x, missing_m=design.missing_m)
         if scenario == "timing shift":
-            shipments = np.exp(truth.level - truth.b_exp[0])
+            # Shipments to the importer are the exporter's figure (truth.level, its log) less transit (none here).
+            shipments = np.exp(truth.level) * truth.shipment_share
             booked = (1 - TIMING_SHARE) * shipments + TIMING_SHARE * np.concatenate([shipments[:1], shipments[:-1]])
-            mu_m = np.log(booked) + np.log1p(truth.tau) + np.log1p(-truth.u) + truth.b_imp[0]
+            mu_m = np.log(booked) + truth.offset + np.log1p(-truth.u)
             log_m = mu_m[data.m_idx] + truth.sigma_d * rng.normal(size=len(data.m_idx))
             data = data.with_observed(data.log_x, log_m)
-        elif scenario == "transit":
-            data = data.with_observed(data.log_x + np.log1p(TRANSIT_SHARE), data.log_m)
         return Simulation(truth=_truth_dict(truth), data=all_data_values(data, spec))
 
     return simulator
@@ -104,25 +147,16 @@ def make_simulator(design: Design, spec: MirrorGap, scenario: str = "well-specif
 def make_fitter(
     design: Design, spec: MirrorGap, preset: SamplerPreset = VALIDATION_PRESET, adaptation_kind: str | None = None
 ) -> CompiledFitter:
-    """Compile the mirror model once for panels of ``design``'s shape (``adaptation_kind``: override production's)."""
+    """Compile the mirror model once for pairs of ``design``'s shape (``adaptation_kind``: override production's)."""
     rng = np.random.default_rng(0)
-    truth = draw_truth(rng, design.years, n_partners=design.n_partners, panel=design.panel)
-    template = simulate(truth, rng, missing_m=design.missing_m)
-    # The production settings for the template's mode (adaptation, panel draws factor), so the validation runs the
-    # sampler the analyses use.
-    fit_preset = SamplerPreset(preset.name, draws_for(template, preset), preset.tune, preset.target_accept)
+    template = simulate(design.draw(rng), rng, missing_x=design.missing_x, missing_m=design.missing_m)
     kind = adaptation(template) if adaptation_kind is None else adaptation_kind
-    return CompiledFitter(build_model(template, spec), fit_preset, list(CHECKED), adaptation=kind)
+    return CompiledFitter(build_model(template, spec), preset, list(CHECKED), adaptation=kind)
 
 
 def coords_for(design: Design) -> dict[str, list[list[object]]]:
     """Labels of the checked variables' elements."""
-    from borderflows.mirror.simulate import panel_layout
-
-    if not design.panel:
-        return {"u": [design.years.tolist()], "b_exp": [["CHN"]], "b_imp": [["KAZ"]]}
-    exporters, importers, _ = panel_layout(design.n_partners)
-    return {"u": [design.years.tolist()], "b_exp": [list(exporters)], "b_imp": [list(importers)]}
+    return {"u": [design.years.tolist()]}
 
 
 def well_specified(
@@ -134,7 +168,7 @@ def well_specified(
     progress: Callable[[int, int], None] | None = None,
     prob: float = 0.9,
 ) -> tuple[SBCResult, RecoveryResult]:
-    """SBC and coverage from the same fits of panels drawn from the prior."""
+    """SBC and coverage from the same fits of pairs drawn from the prior."""
     records: list[pd.DataFrame] = []
     rhats: list[float] = []
     divergences: list[int] = []
@@ -200,7 +234,7 @@ def _summary_rows(recoveries: list[RecoveryResult]) -> pd.DataFrame:
     rows = []
     for result in recoveries:
         pooled = result.pooled_coverage.set_index("variable")
-        for variable in ("u", "tau", "b_exp", "b_imp"):
+        for variable in CHECKED:
             row = pooled.loc[variable]
             rows.append(
                 {
@@ -340,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         "--preset", default="validation", help="'validation' (4 x 200 after 500), or a project preset ('fast', 'full')"
     )
     parser.add_argument("--adaptation", default=None, help="nutpie adaptation instead of production's, e.g. low_rank")
-    parser.add_argument("--mode", choices=("panel", "pair"), default="panel", help="simulated design and model mode")
+    parser.add_argument("--mode", choices=("world", "pair"), default="world", help="offset prior: world's or priors'")
+    parser.add_argument("--pair-sd", type=float, default=WORLD_PAIR_SD, help="spread of the pair's own effect")
+    parser.add_argument("--mu-sd", type=float, default=WORLD_MU_SD, help="sd of the world's prediction (0: exact)")
     parser.add_argument("--out", type=Path, default=None, help="default benchmarks/_out/mirror_validation[_pair]")
     args = parser.parse_args(argv)
     if args.quick:
@@ -352,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.progress import Progress
 
     console = Console()
-    design, spec = Design(panel=args.mode == "panel"), MirrorGap(mode=args.mode)
+    design = Design(world=args.mode == "world", pair_sd=args.pair_sd, mu_sd=args.mu_sd)
+    spec = design.spec()
     args.out.mkdir(parents=True, exist_ok=True)
     meta_path = args.out / "meta.json"
     if not args.summarise:
@@ -385,9 +422,15 @@ def main(argv: list[str] | None = None) -> int:
                     "command": "uv run python benchmarks/mirror_validation.py " + " ".join(argv or sys.argv[1:]),
                     "design": {
                         "years": [int(design.years[0]), int(design.years[-1])],
-                        "n_partners": design.n_partners,
+                        "missing_x": list(design.missing_x),
                         "missing_m": list(design.missing_m),
-                        "mode": args.mode,
+                        "mode": design.mode,
+                        "pair_sd": design.pair_sd,
+                        "mu_sd": design.mu_sd,
+                        "loc_spread": design.loc_spread,
+                        "walk": spec.walk,
+                        "transit": {"share": TRANSIT_SHARE, "from": TRANSIT_FROM},
+                        "timing_share": TIMING_SHARE,
                     },
                     "preset": vars(fitter.preset),
                     "adaptation": fitter.adaptation,
@@ -433,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fit_health(fits: pd.DataFrame) -> dict[str, float | int]:
-    """Sampler health over one scenario's fits (gate on tau, the biases and u at the validation preset)."""
+    """Sampler health over one scenario's fits (gate on the offset and u at the validation preset)."""
     health: dict[str, float | int] = {"median_fit_seconds": float(fits["seconds"].median())}
     if "gate_ok" in fits:  # checkpoints written before the gate columns existed lack them
         health["fits_passing_gate"] = int(fits["gate_ok"].astype(bool).sum())
@@ -453,7 +496,7 @@ def _model_hashes() -> dict[str, str]:
     root = Path(mirror.__file__).parent
     return {
         name: hashlib.sha256((root / name).read_bytes()).hexdigest()[:12]
-        for name in ("model.py", "simulate.py", "priors.py", "inputs.py")
+        for name in ("model.py", "simulate.py", "priors.py", "inputs.py", "world.py")
         if (root / name).exists()
     }
 

@@ -27,12 +27,8 @@ def known_truth() -> Truth:
         years=YEARS,
         level=np.log(2000.0) + 0.1 * np.arange(n),
         u=np.linspace(0.3, 0.5, n),
-        tau=0.07,
-        b_exp=np.array([0.0]),
-        b_imp=np.array([0.0]),
+        offset=float(np.log1p(0.07)),  # a 7% margin and reporters who behave as the average reporter
         sigma_d=0.05,
-        pair_sd=float("nan"),
-        panel_se=np.zeros(0),
         beta=np.zeros(0),
     )
 

@@ -150,14 +150,11 @@ def availability(panel: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.DataFr
     both = exports[[*keys, "value_usd_m"]].merge(imports[[*keys, "value_usd_m"]], on=keys, suffixes=("_x", "_m"))
     smaller = both[["value_usd_m_x", "value_usd_m_m"]].min(axis=1).groupby([both["exporter"], both["importer"]])
     stats = pd.DataFrame({"n_years": smaller.count(), "median_usd_m": smaller.median()})
-    rows = []
-    for exporter, importer in pairs:
-        found = (exporter, importer) in stats.index
-        n_years = int(stats.loc[(exporter, importer), "n_years"]) if found else 0
-        median = float(stats.loc[(exporter, importer), "median_usd_m"]) if found else 0.0
-        available = n_years >= MIN_YEARS and median >= MIN_USD_M
-        rows.append((exporter, importer, n_years, median, available))
-    return pd.DataFrame(rows, columns=["exporter", "importer", "n_years", "median_usd_m", "available"])
+    wanted = pd.MultiIndex.from_tuples(pairs, names=["exporter", "importer"])
+    out = stats.reindex(wanted).fillna({"n_years": 0, "median_usd_m": 0.0}).reset_index()
+    out["n_years"] = out["n_years"].astype(np.int64)
+    out["available"] = (out["n_years"] >= MIN_YEARS) & (out["median_usd_m"] >= MIN_USD_M)
+    return out[["exporter", "importer", "n_years", "median_usd_m", "available"]]
 
 
 def candidate_pairs(panel: pd.DataFrame) -> pd.DataFrame:
@@ -258,13 +255,14 @@ def power_counts(rows: pd.DataFrame) -> list[dict[str, object]]:
     """
     _check(rows, POWER_COLUMNS)
     out: list[dict[str, object]] = []
-    for share, group in sorted(rows.groupby("injected"), key=lambda item: -float(item[0])):
+    for share in sorted({float(s) for s in rows["injected"]}, reverse=True):
+        group = rows[np.isclose(rows["injected"].astype(float), share)]
         n = len(group)
         detected = int((group["lower"] > DETECTION_LOWER).sum())
         covered = int(((group["lower"] <= share) & (share <= group["upper"])).sum())
         coverage = _share(covered, n)
         entry: dict[str, object] = {
-            "injected": float(share),
+            "injected": share,
             "n_pairs": n,
             "detected": detected,
             "detection_rate": _share(detected, n),

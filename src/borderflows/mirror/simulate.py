@@ -1,89 +1,127 @@
-"""Generative simulator of the mirror-gap model, for tests, recovery studies and SBC.
+"""Generative simulator of the one-pair mirror model (v3 stage 2), for tests, recovery studies and SBC.
 
 :func:`draw_truth` draws every parameter from the model's priors (or takes the ones you fix) and
-:func:`simulate` draws reports given a :class:`Truth`. The panel has the shape of the bundled DOTS
-panel: the target exporter (``"CHN"``) trades both ways with ``n_partners`` other countries, which
-also export to the target importer (``"KAZ"``); each pair enters through its mean log ratio and that
-mean's standard error, as the model reads it. Observed arrays come out as a :class:`MirrorData`, ready for
+:func:`simulate` draws the pair's reports given a :class:`Truth`, as a :class:`MirrorData` ready for
 :func:`borderflows.mirror.model.build_model` or :meth:`MirrorGap.fit_data`.
+
+The pair's persistent log mirror ratio is ``offset = mu + alpha``: ``mu`` is what the world panel predicts for a
+pair like it and ``alpha ~ StudentT(nu, 0, pair_sd)`` the pair's own effect, the heterogeneity v2's simulator left
+out. The fit is told the world's prediction through :attr:`Truth.offset_prior` (``c ~ StudentT(nu, loc, scale)``
+with ``scale = sqrt(sd(mu)^2 + pair_sd^2)``); when ``mu`` is known exactly (``mu_sd = 0``, the default) the drawn
+offset has exactly the model's prior, so SBC is exact. Optionally a share of the exporter's figure is goods
+declared for the importer that go on to a third country (:attr:`Truth.transit`), so X exceeds shipments to the
+importer in those years; the model has no term for it. Exporter years can be missing, as four of China's reports
+to Kazakhstan are.
 
 Example (SBC with one compiled model)::
 
     truth = draw_truth(rng, years)
-    data = simulate(truth, rng)
+    data = simulate(truth, rng, missing_x=(2016, 2017, 2018, 2020))
     model, compiled, _ = compiled_model(data, MirrorGap())        # compile once
-    next_data = simulate(draw_truth(rng, years), rng)             # same shapes
+    next_data = simulate(draw_truth(rng, years), rng, missing_x=(2016, 2017, 2018, 2020))   # same shapes
     compiled.with_data(**all_data_values(next_data, MirrorGap()))
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
 from borderflows.mirror import priors
-from borderflows.mirror.inputs import FloatArray, MirrorData
+from borderflows.mirror.inputs import FloatArray, MirrorData, OffsetPrior, prior_offset
 from borderflows.mirror.model import breakpoint_design
-from borderflows.mirror.priors import MarginPrior
 
 TARGET_EXPORTER = "CHN"
 TARGET_IMPORTER = "KAZ"
 
+WORLD_PAIR_SD = 0.41
+"""Spread (t4 scale) of DOTS pairs' mean log mirror ratios around their reporters' prediction: the v2 panel's
+posterior ``pair_sd`` for CHN->KAZ (issue 10). The simulated world's default."""
+
+WORLD_MU_SD = 0.0
+"""Posterior sd of the world's prediction ``mu`` for the target pair in the default simulated world: zero, so the
+drawn offset has exactly the prior the fit is given (exact SBC). Set it above zero to test the model's Student-t
+approximation of a normal ``mu`` plus a t4 ``alpha``."""
+
+
+def world_offset(
+    loc: float = priors.MARGIN_LOG_CENTRE,
+    pair_sd: float = WORLD_PAIR_SD,
+    mu_sd: float = WORLD_MU_SD,
+    nu: float = priors.OFFSET_NU,
+) -> OffsetPrior:
+    """The offset prior a world-mode fit is given for a pair whose world prediction is ``loc`` (sd ``mu_sd``).
+
+    ``loc`` defaults to the margin prior's centre (a pair whose two reporters behave as the average reporter);
+    ``nu`` is the tail of pairs around their prediction.
+    """
+    margin = np.full(1, priors.MARGIN_LOG_CENTRE)
+    return OffsetPrior(
+        loc=float(loc),
+        scale=float(math.sqrt(mu_sd**2 + pair_sd**2)),
+        source="world",
+        margin=margin,
+        reporters=np.full(1, float(loc) - priors.MARGIN_LOG_CENTRE),
+        covariates=np.zeros(1),
+        pair_sd=float(pair_sd),
+        nu=float(nu),
+    )
+
 
 @dataclass(frozen=True)
 class Truth:
-    """Known parameter values of one simulated dataset (natural scales).
+    """Known parameter values of one simulated pair (natural scales).
 
-    ``level`` is the exporter's log report (log X_t, USD m), a random walk with drift; true
-    shipments are ``exp(level - b_exp[0])``. ``sigma_d`` is the noise sd of log(M/X).
-
-    ``b_exp``/``b_imp`` index ``exporters``/``importers`` of the :class:`MirrorData` built by
-    :func:`simulate` (position 0 is the target pair's reporter). ``pair_sd`` is the spread of panel
-    pairs' mean log ratios around their reporters' prediction and ``panel_se`` the standard error of
-    each pair's mean (a design constant, as the data's are); both are empty without a panel.
+    Attributes
+    ----------
+    years
+        The year grid.
+    level
+        The exporter's log report (log X_t, USD m), a random walk with drift.
+    u
+        Underreporting share of the importer's records by year.
+    offset
+        The pair's persistent log(M/X) without shortfall, ``mu + alpha``.
+    sigma_d
+        Noise sd of log(M/X).
+    beta
+        Breakpoint effects on logit u (at :attr:`breakpoints`).
+    breakpoints
+        Breakpoint years kept inside the grid.
+    alpha
+        The pair's own effect inside ``offset`` (``offset - alpha`` is the world's prediction ``mu``).
+    transit
+        Per year, the share of the exporter's figure that goes on to third countries (empty or zeros: none).
+    offset_prior
+        The prior the fit is given for the offset; ``None``: the pair-mode prior of
+        :class:`~borderflows.mirror.inputs.MirrorData`'s default.
     """
 
     years: npt.NDArray[np.int64]
     level: FloatArray
     u: FloatArray
-    tau: float
-    b_exp: FloatArray
-    b_imp: FloatArray
+    offset: float
     sigma_d: float
-    pair_sd: float
-    panel_se: FloatArray
-    beta: FloatArray
+    beta: FloatArray = field(default_factory=lambda: np.zeros(0))
     breakpoints: tuple[int, ...] = ()
+    alpha: float = 0.0
+    transit: FloatArray = field(default_factory=lambda: np.zeros(0))
+    offset_prior: OffsetPrior | None = None
 
     @property
-    def has_panel(self) -> bool:
-        """Whether the truth includes a panel."""
-        return len(self.panel_se) > 0
+    def mu(self) -> float:
+        """The world's prediction for the pair (offset without the pair's own effect)."""
+        return self.offset - self.alpha
 
-
-def panel_layout(n_partners: int) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int]]]:
-    """Exporters, importers and (exporter, importer) index pairs of a simulated CHN-centred panel.
-
-    Each partner trades with CHN both ways and exports to KAZ, as in the DOTS panel (pairs touching
-    either side of the target pair): KAZ's import bias is then pinned by the panel, not by the
-    zero-sum constraint alone.
-    """
-    partners = [f"P{j + 1}" for j in range(n_partners)]
-    exporters = (TARGET_EXPORTER, *partners)
-    importers = (TARGET_IMPORTER, *partners, TARGET_EXPORTER)
-    pairs = (
-        [(0, 1 + j) for j in range(n_partners)]
-        + [(1 + j, len(importers) - 1) for j in range(n_partners)]
-        + [(1 + j, 0) for j in range(n_partners)]
-    )
-    return exporters, importers, pairs
-
-
-PANEL_SE_RANGE = (0.02, 0.10)
-"""Standard errors of simulated pairs' mean log ratios: DOTS pairs scatter 0.1-0.5 a year over 10-26 years."""
+    @property
+    def shipment_share(self) -> FloatArray:
+        """Per year, the share of the exporter's figure actually shipped to the importer (1 - transit)."""
+        transit = np.zeros(len(self.years)) if len(self.transit) == 0 else np.asarray(self.transit, dtype=float)
+        return 1.0 - transit
 
 
 def draw_scale(rng: np.random.Generator, prior: priors.ScalePrior) -> float:
@@ -91,20 +129,40 @@ def draw_scale(rng: np.random.Generator, prior: priors.ScalePrior) -> float:
     return float(np.sqrt(prior.rate / rng.gamma(prior.shape)))
 
 
+def transit_path(years: npt.ArrayLike, share: float, first_year: int | None = None) -> FloatArray:
+    """Per-year transit shares: ``share`` from ``first_year`` on (every year when ``None``), zero before."""
+    grid = np.asarray(years, dtype=np.int64)
+    start = int(grid[0]) if first_year is None else int(first_year)
+    return np.where(grid >= start, float(share), 0.0)
+
+
 def draw_truth(
     rng: np.random.Generator,
     years: npt.ArrayLike,
     *,
-    n_partners: int = 6,
-    margin: MarginPrior | None = None,
+    offset_prior: OffsetPrior | None = None,
     breakpoints: tuple[int, ...] = (),
-    panel: bool = True,
+    transit: FloatArray | None = None,
 ) -> Truth:
-    """Draw all parameters from the model's priors (panel-mode hierarchy when ``panel``)."""
+    """Draw all parameters from the model's priors.
+
+    Parameters
+    ----------
+    rng
+        Random generator.
+    years
+        Year grid.
+    offset_prior
+        The world's prediction for the pair (:func:`world_offset` by default). The offset is drawn as
+        ``mu ~ Normal(loc, mu_sd)`` plus ``alpha ~ StudentT(nu, 0, pair_sd)``, ``mu_sd^2 = scale^2 - pair_sd^2``.
+    breakpoints
+        Years where logit u steps (effects drawn from their prior).
+    transit
+        Per-year transit shares (:func:`transit_path`); default none.
+    """
     grid = np.asarray(years, dtype=np.int64)
     n = len(grid)
-    margin = margin or MarginPrior()
-    exporters, importers, pairs = panel_layout(n_partners if panel else 0)
+    prior = offset_prior or world_offset()
     s0 = rng.normal(priors.LEVEL_START_MEAN, 1.0)
     drift = rng.normal(priors.DRIFT_MEAN, priors.DRIFT_SD)
     sigma_s = draw_scale(rng, priors.LEVEL_STEP)
@@ -114,30 +172,20 @@ def draw_truth(
     first = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
     sigma_u = draw_scale(rng, priors.SHARE_STEP)
     logit_u = first + np.concatenate([[0.0], np.cumsum(sigma_u * rng.normal(size=n - 1))]) + design @ beta
-    if panel:
-        # Zero-sum biases, as the panel model's ZeroSumNormal (iid normals minus their mean).
-        b_exp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=len(exporters))
-        b_imp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=len(importers))
-        b_exp, b_imp = b_exp - b_exp.mean(), b_imp - b_imp.mean()
-        pair_sd = float(abs(rng.normal(0, priors.PAIR_EFFECT_SCALE)))
-        panel_se = rng.uniform(*PANEL_SE_RANGE, size=len(pairs))
-    else:
-        b_exp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=1)
-        b_imp = rng.normal(0, priors.REPORTER_BIAS_SCALE, size=1)
-        pair_sd = float("nan")
-        panel_se = np.zeros(0)
+    mu_sd = math.sqrt(max(prior.scale**2 - prior.pair_sd**2, 0.0))
+    mu = prior.loc + mu_sd * rng.normal()
+    alpha = prior.pair_sd * rng.standard_t(prior.nu)
     return Truth(
         years=grid,
         level=level,
         u=special.expit(logit_u),
-        tau=float(np.expm1(rng.normal(margin.log_centre, margin.sd))),
-        b_exp=b_exp,
-        b_imp=b_imp,
+        offset=float(mu + alpha),
         sigma_d=draw_scale(rng, priors.REPORT_NOISE),
-        pair_sd=pair_sd,
-        panel_se=panel_se,
         beta=beta,
         breakpoints=kept,
+        alpha=float(alpha),
+        transit=np.zeros(n) if transit is None else np.asarray(transit, dtype=float),
+        offset_prior=prior,
     )
 
 
@@ -148,7 +196,11 @@ def simulate(
     missing_x: tuple[int, ...] = (),
     missing_m: tuple[int, ...] = (),
 ) -> MirrorData:
-    """Draw reports given ``truth``.
+    """Draw the pair's reports given ``truth``.
+
+    ``log M_t = level_t + log(1 - transit_t) + offset + log(1 - u_t) + sigma_d * e_t``: the importer records
+    what was shipped to it (the exporter's figure less transit), marked up by the pair's offset and short by
+    ``u_t``.
 
     Parameters
     ----------
@@ -162,21 +214,20 @@ def simulate(
     Returns
     -------
     MirrorData
-        Panel mode (pairs' mean log ratios with their standard errors) when ``truth.has_panel``,
-        pair mode otherwise.
+        With ``offset`` = :attr:`Truth.offset_prior` (the pair-mode prior when ``None``).
     """
     years = truth.years
     n = len(years)
     x_idx = np.asarray([i for i, y in enumerate(years) if int(y) not in missing_x], dtype=np.int64)
     m_idx = np.asarray([i for i, y in enumerate(years) if int(y) not in missing_m], dtype=np.int64)
-    mu_m = truth.level + np.log1p(truth.tau) + np.log1p(-truth.u) + truth.b_imp[0] - truth.b_exp[0]
+    mu_m = truth.level + np.log(truth.shipment_share) + truth.offset + np.log1p(-truth.u)
     log_x = truth.level[x_idx]
     log_m = mu_m[m_idx] + truth.sigma_d * rng.normal(size=len(m_idx))
     x_rep = np.full(n, np.nan)
     m_rep = np.full(n, np.nan)
     x_rep[x_idx] = np.exp(log_x)
     m_rep[m_idx] = np.exp(log_m)
-    data = MirrorData(
+    return MirrorData(
         exporter=TARGET_EXPORTER,
         importer=TARGET_IMPORTER,
         years=years,
@@ -184,26 +235,7 @@ def simulate(
         log_x=log_x,
         m_idx=m_idx,
         log_m=log_m,
-        exporters=(TARGET_EXPORTER,),
-        importers=(TARGET_IMPORTER,),
         x_reported=x_rep,
         m_reported=m_rep,
-    )
-    if not truth.has_panel:
-        return data
-    exporters, importers, pairs = panel_layout(len(truth.b_exp) - 1)
-    exp_idx = np.asarray([e for e, _ in pairs], dtype=np.int64)
-    imp_idx = np.asarray([i for _, i in pairs], dtype=np.int64)
-    mean = np.log1p(truth.tau) + truth.b_imp[imp_idx] - truth.b_exp[exp_idx]
-    spread = np.sqrt(truth.pair_sd**2 + truth.panel_se**2)
-    return replace(
-        data,
-        exporters=exporters,
-        importers=importers,
-        pairs=tuple(f"{exporters[e]}->{importers[i]}" for e, i in pairs),
-        panel_exp=exp_idx,
-        panel_imp=imp_idx,
-        panel_mean=mean + spread * rng.standard_t(priors.PANEL_NU, size=len(pairs)),
-        panel_se=truth.panel_se,
-        panel_n=np.full(len(pairs), n, dtype=np.int64),
+        offset=prior_offset() if truth.offset_prior is None else truth.offset_prior,
     )
