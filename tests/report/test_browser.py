@@ -1,48 +1,60 @@
-"""The report renders in a real browser: headline tables present, every figure decoded, screenshot saved.
+"""The report in a real browser at 1,400 px: figure before table in each analysis, short main tables, the
+headline's interval probability on the figure's band, no horizontal scroll; the first screen is saved.
 
-Needs Debian's ``chromium`` (installed by ``.ci/run``); skipped with a reason when it is absent.
-The screenshots are build artefacts under ``build/artifacts/`` (git-ignored).
+Needs Debian's ``chromium`` (installed by ``.ci/run``); skipped with a reason when it is absent. The
+screenshot is written next to the report (``first_screen.png``) and copied to ``build/artifacts/``
+(git-ignored); ``docs/report_first_screen.png`` in the README is the record's, copied from there.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from borderflows.report import Report, build_report, check_record, discover_specs, repo_root, runner_for, write_report
+from borderflows.report.record import headline_interval
+from borderflows.report.tables import MAX_MAIN_ROWS
+from borderflows.results.intervals import describe
 from tests.report.browser import chromium, render
 from tests.report.fakes import FakeRunner, write_spec
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not installed (apt-get install chromium)")
 
 ARTIFACTS = repo_root() / "build" / "artifacts"
+WIDTH = 1400
 
 
 def _check(report: Report, html: Path, work: Path, name: str) -> None:
-    rendered = render(html, work, ARTIFACTS / f"{name}.png")
-    assert rendered.screenshot.stat().st_size > 10_000, "screenshot is (nearly) empty"
-    figures = [(e.spec.analysis_id, figure) for e in report.entries for figure in e.output.figures]
-    images = rendered.images()
-    assert rendered.body_attribute("data-images-total") == str(len(figures)), "load script did not run"
-    assert rendered.body_attribute("data-images-decoded") == str(len(figures))
-    assert [figure for _, figure in figures] == [figure for figure, _ in images]
-    assert all(width > 0 for _, width in images), f"broken image(s): {images}"
-    assert '<table class="data" id="summary">' in rendered.dom
+    screenshot = html.parent / "first_screen.png"
+    rendered = render(html, work, screenshot, width=WIDTH, height=900)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(screenshot, ARTIFACTS / f"{name}_first_screen.png")
+    assert screenshot.stat().st_size > 10_000, "screenshot is (nearly) empty"
+    measured = rendered.measured
+    assert measured["inner_width"] == WIDTH
+    assert measured["scroll_width"] <= WIDTH, "the page scrolls sideways at 1400 px"
+    assert all(complete and width > 0 for _, width, complete in measured["images"]), measured["images"]
+    assert max(measured["main_table_rows"]) <= MAX_MAIN_ROWS
+    sections = {section["id"]: section for section in measured["sections"]}
+    assert list(sections) == [entry.spec.analysis_id for entry in report.entries]
     for entry in report.entries:
-        for sentence in entry.output.headlines:
-            assert sentence.replace("&", "&amp;") in rendered.dom
-        for table in entry.output.tables:
-            assert f'data-table="{table}"><table' in rendered.dom.replace("\n", "")
+        section = sections[entry.spec.analysis_id]
+        assert section["headlines"] == list(entry.output.headlines)
+        assert section["figure_top"] is not None, f"{entry.spec.analysis_id}: no figure"
+        assert section["table_top"] is not None, f"{entry.spec.analysis_id}: no table"
+        assert section["figure_top"] < section["table_top"], f"{entry.spec.analysis_id}: a table comes first"
+        stated = {describe(prob, kind) for prob, kind in headline_interval(entry.output.headlines)}
+        assert stated == {section["band"]}, f"{entry.spec.analysis_id}: headline {stated}, band {section['band']}"
 
 
 def test_report_of_fake_analyses_renders(tmp_path: Path) -> None:
     models = tmp_path / "models"
     write_spec(models, "chn_kaz", title="China to Kazakhstan")
     write_spec(models, "fdi", kind="forecast", title="FDI forecasts")
-    report = build_report(
-        tmp_path / "out", models=models, runners={"mirror": FakeRunner(), "forecast": FakeRunner(citable=False)}
-    )
+    runners = {"mirror": FakeRunner(headline_prob=0.8), "forecast": FakeRunner(citable=False, n_series=12)}
+    report = build_report(tmp_path / "out", models=models, runners=runners)
     html, _ = write_report(report, tmp_path / "out")
     _check(report, html, tmp_path, "report_fake")
 
@@ -70,5 +82,6 @@ def test_report_of_record_renders_from_committed_outputs(tmp_path: Path) -> None
     only = [line.split(":")[0] for line in committed]
     report = build_report(tmp_path / "out", models=models, only=only, allow_refit=False)
     assert [entry.action for entry in report.entries] == ["reused"] * len(only)
-    html, _ = write_report(report, tmp_path / "out")
+    html, markdown = write_report(report, tmp_path / "out")
+    assert markdown.stat().st_size < 60_000
     _check(report, html, tmp_path, "report_of_record")

@@ -9,7 +9,7 @@ import pytest
 from borderflows import progress
 from borderflows.exceptions import BorderflowsError
 from borderflows.report import ReportEvent, build_report
-from borderflows.report.build import diagnostics_frame
+from borderflows.report.record import diagnostics_frame
 from borderflows.results.analysis import load_spec
 from tests.report.fakes import FakeRunner, write_spec
 
@@ -80,8 +80,7 @@ def test_current_committed_outputs_are_reused_without_fitting(models: Path, tmp_
     assert "committed outputs" in entry.why
     assert entry.manifest is not None
     assert entry.manifest.random_seed == 11
-    assert set(entry.main_tables) == {"share"}
-    assert set(entry.sensitivity_tables) == {"margin_sensitivity"}
+    assert set(entry.tables) == {"yearly", "margin_sensitivity"}
     assert entry.output.headlines[0].startswith("China to Kazakhstan: records miss")
 
 

@@ -1,35 +1,43 @@
-"""Fan chart of a forecast with its history; the legend states each interval's probability and kind."""
+"""Fan charts: history, predictive median and bands; the legend states each band's probability and kind."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 from matplotlib.axes import Axes
 
-from borderflows.config import DEFAULT_KIND
-from borderflows.forecast.results import Forecast
-from borderflows.plotting.marks import mark_not_citable
+from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.plotting.marks import mark_not_citable, readable_axes
 from borderflows.results.intervals import describe
+
+if TYPE_CHECKING:
+    from borderflows.forecast.results import Forecast
+
+_ALPHAS = (0.2, 0.45)
+"""Shading of the widest band and of the innermost one (others in between)."""
 
 
 def fan_chart(
     forecast: Forecast,
     *,
-    probs: Sequence[float] = (0.8, 0.95),
+    probs: Sequence[float] = (DEFAULT_PROB,),
     kind: str = DEFAULT_KIND,
     ax: Axes | None = None,
     color: str = "C0",
 ) -> Axes:
-    """Draw the history, the predictive median and nested intervals.
+    """Draw the history, the predictive median and nested intervals of a forecast.
 
     Parameters
     ----------
     forecast
         The forecast to draw.
     probs
-        Interval probabilities, drawn widest first and labelled e.g. "95% equal-tailed interval".
+        Interval probabilities, drawn widest first and labelled e.g. "90% equal-tailed interval".
     kind
         ``"eti"`` or ``"hdi"``.
     ax
@@ -41,23 +49,88 @@ def fan_chart(
     -------
     matplotlib.axes.Axes
     """
+    intervals = pd.concat([forecast.interval(prob, kind) for prob in probs], ignore_index=True)
+    series = forecast.series
+    drawn = fan(
+        intervals,
+        history=(series.years, series.values),
+        unit=series.unit,
+        title=f"{series.name}: {forecast.model} forecast",
+        model=forecast.model,
+        ax=ax,
+        color=color,
+    )
+    return mark_not_citable(drawn, forecast.citable)
+
+
+def fan(
+    intervals: pd.DataFrame,
+    *,
+    history: tuple[npt.ArrayLike, npt.ArrayLike] | None,
+    unit: str,
+    title: str,
+    model: str = "",
+    ax: Axes | None = None,
+    color: str = "C0",
+) -> Axes:
+    """Draw a fan chart from a tidy interval table.
+
+    Parameters
+    ----------
+    intervals
+        ``year, estimate, lower, upper, prob, kind``, one or more ``prob`` values; each becomes a band
+        labelled from its own rows, widest and lightest first.
+    history
+        ``(years, values)`` observed, or ``None`` when no history is at hand (the caption should say so).
+    unit
+        Axis label (the series' unit).
+    title
+        Axes title.
+    model
+        Name for the median's legend entry.
+    ax
+        Axes to draw on; a new figure when ``None``.
+    color
+        Colour of the forecast.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    series = forecast.series
-    ax.plot(series.years, series.values, color="black", marker="o", markersize=3, label="observed")
-    ordered = sorted(probs, reverse=True)
-    alphas = np.linspace(0.2, 0.45, len(ordered))
-    # Join the fan to the last observation so the chart reads as one line.
-    years = np.concatenate([[series.years[-1]], forecast.years])
-    last = series.values[-1]
-    for prob, alpha in zip(ordered, alphas, strict=True):
-        frame = forecast.interval(prob, kind)
-        lower = np.concatenate([[last], frame["lower"].to_numpy()])
-        upper = np.concatenate([[last], frame["upper"].to_numpy()])
-        ax.fill_between(years, lower, upper, color=color, alpha=float(alpha), linewidth=0, label=describe(prob, kind))
-    ax.plot(years, np.concatenate([[last], forecast.median]), color=color, label=f"{forecast.model} median")
+    probs = sorted({float(p) for p in intervals["prob"]}, reverse=True)
+    alphas = np.linspace(_ALPHAS[0], _ALPHAS[1], len(probs)) if len(probs) > 1 else [_ALPHAS[0] + 0.08]
+    anchor: tuple[float, float] | None = None
+    years, values = (np.asarray(h, dtype=float) for h in history) if history is not None else (np.empty(0),) * 2
+    if years.size:
+        ax.plot(years, values, color="black", marker="o", markersize=3, label="observed")
+        anchor = (float(years[-1]), float(values[-1]))
+    for prob, alpha in zip(probs, alphas, strict=True):
+        band = intervals[intervals["prob"] == prob].sort_values("year")
+        # Join the fan to the last observation so the chart reads as one line.
+        ax.fill_between(
+            _joined(band, anchor, "year"),
+            _joined(band, anchor, "lower"),
+            _joined(band, anchor, "upper"),
+            color=color,
+            alpha=float(alpha),
+            linewidth=0,
+            label=describe(prob, str(band["kind"].iloc[0])),
+        )
+    middle = intervals[intervals["prob"] == probs[0]].sort_values("year")
+    label = f"{model} median" if model else "median"
+    ax.plot(_joined(middle, anchor, "year"), _joined(middle, anchor, "estimate"), color=color, label=label)
     ax.set_xlabel("year")
-    ax.set_ylabel(series.unit or "value")
-    ax.set_title(f"{series.name}: {forecast.model} forecast")
+    ax.set_ylabel(unit or "value")
+    ax.set_title(title)
     ax.legend(loc="best", fontsize="small")
-    return mark_not_citable(ax, forecast.citable)
+    ax.grid(axis="y", alpha=0.3)
+    return readable_axes(ax)
+
+
+def _joined(band: pd.DataFrame, anchor: tuple[float, float] | None, column: str) -> npt.NDArray[np.float64]:
+    values = band[column].to_numpy(dtype=float)
+    if anchor is None:
+        return values
+    return np.concatenate([[anchor[0] if column == "year" else anchor[1]], values])

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.countries import short_name
-from borderflows.plotting.marks import mark_not_citable
+from borderflows.plotting.marks import mark_not_citable, readable_axes
 from borderflows.results.intervals import describe
 
 if TYPE_CHECKING:
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
     from borderflows.mirror.results import MirrorGapResults
 
 PLOT_KINDS = ("share", "fit", "decomposition", "ppc")
+
+_BAND_ALPHAS = (0.22, 0.45)
+"""Shading of the widest band and of the narrower ones."""
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -61,17 +66,11 @@ def plot_mirror(
     exporter, importer = short_name(results.data.exporter), short_name(results.data.importer)
     pair = f"{exporter} -> {importer}"
     if kind == "share":
-        for p, alpha in ((prob, 0.25), (0.5, 0.45)):
-            band = results.interval(p, interval_kind, ("u",))
-            ax.fill_between(
-                band["year"], band["lower"], band["upper"], alpha=alpha, color="C0", label=describe(p, interval_kind)
-            )
-        mid = results.interval(prob, interval_kind, ("u",))
-        ax.plot(mid["year"], mid["estimate"], color="C0", label="posterior median")
-        ax.set_ylabel("underreporting share u_t")
-        ax.set_ylim(0, 1)
-        ax.set_title(f"Share of {pair} trade missing from {importer}'s records")
-    elif kind in ("fit", "ppc"):
+        bands = [results.interval(p, interval_kind, ("u",)) for p in (prob, 0.5)]
+        codes = {"exporter": results.data.exporter, "importer": results.data.importer}
+        share_bands(pd.concat(bands, ignore_index=True), **codes, ax=ax)
+        return mark_not_citable(ax, results.citable)
+    if kind in ("fit", "ppc"):
         table = results.predictive(prob, interval_kind)
         flows = ("exports", "imports") if kind == "fit" else ("imports",)
         for j, flow in enumerate(flows):
@@ -105,3 +104,91 @@ def plot_mirror(
     ax.set_xlabel("year")
     ax.legend(fontsize=7, loc="best")
     return mark_not_citable(ax, results.citable)
+
+
+def share_bands(frame: pd.DataFrame, *, exporter: str, importer: str, ax: Axes | None = None) -> Axes:
+    """The share of the exporter's shipments missing from the importer's records, per year, with bands.
+
+    Parameters
+    ----------
+    frame
+        Tidy intervals of the share (``year, estimate, lower, upper, prob, kind``; shares in [0, 1]),
+        one or more ``prob`` values. Each ``prob`` becomes a band labelled from its own rows, widest
+        and lightest first; the median line comes from the widest band's rows.
+    exporter, importer
+        ISO3 codes; the title and axis name the countries.
+    ax
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    exporter_name, importer_name = short_name(exporter), short_name(importer)
+    probs = sorted({float(p) for p in frame["prob"]}, reverse=True)
+    for index, prob in enumerate(probs):
+        band = frame[frame["prob"] == prob].sort_values("year")
+        ax.fill_between(
+            band["year"],
+            band["lower"],
+            band["upper"],
+            color="C0",
+            alpha=_BAND_ALPHAS[min(index, 1)],
+            linewidth=0,
+            label=describe(prob, str(band["kind"].iloc[0])),
+        )
+    widest = frame[frame["prob"] == probs[0]].sort_values("year")
+    ax.plot(widest["year"], widest["estimate"], color="C0", linewidth=2, label="median")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(f"share of {exporter_name}'s exports (%)")
+    ax.set_xlabel("year")
+    ax.set_title(f"Share of {exporter_name}'s exports missing from {importer_name}'s import records")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return readable_axes(ax)
+
+
+def reported_flows(table: pd.DataFrame, *, exporter: str, importer: str, ax: Axes | None = None) -> Axes:
+    """What each side reports: the exporter's exports and the importer's imports, USD billion per year.
+
+    Parameters
+    ----------
+    table
+        ``year``, ``exports_reported_usd_m``, ``imports_reported_usd_m`` (USD million; missing years
+        are gaps in the lines).
+    exporter, importer
+        ISO3 codes.
+    ax
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    exporter_name, importer_name = short_name(exporter), short_name(importer)
+    rows = table.sort_values("year")
+    ax.plot(
+        rows["year"],
+        rows["exports_reported_usd_m"] / 1000,
+        marker="o",
+        ms=3,
+        color="C1",
+        label=f"{exporter_name}'s reported exports to {importer_name} (FOB)",
+    )
+    ax.plot(
+        rows["year"],
+        rows["imports_reported_usd_m"] / 1000,
+        marker="o",
+        ms=3,
+        color="C2",
+        label=f"{importer_name}'s reported imports from {exporter_name} (CIF)",
+    )
+    ax.set_ylabel("USD billion")
+    ax.set_xlabel("year")
+    ax.set_title(f"What each side reports: {exporter_name} → {importer_name}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return readable_axes(ax)

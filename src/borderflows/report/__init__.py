@@ -10,9 +10,9 @@ Bayesian fits with their verdicts).
 
 from __future__ import annotations
 
-from borderflows.report.build import Report, ReportEntry, ReportEvent, build_report, diagnostics_frame
+from borderflows.report.build import Report, ReportEntry, ReportEvent, build_report
 from borderflows.report.locate import discover_specs, models_dir, notebooks_dir, repo_root
-from borderflows.report.record import RecordCheck, check_record, runner_for
+from borderflows.report.record import RecordCheck, check_record, diagnostics_frame, runner_for
 from borderflows.report.render import write_html, write_markdown, write_report
 from borderflows.report.story import BayesianStory, ForecastStory
 

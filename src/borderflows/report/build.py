@@ -8,7 +8,6 @@ the outputs of record; ``write_record=True`` (maintainers, record preset only) w
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +23,20 @@ from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.config import preset as resolve_preset
 from borderflows.exceptions import BorderflowsError
 from borderflows.report.locate import discover_specs
-from borderflows.report.record import AnalysisRunner, RecordCheck, check_record, runner_for
-from borderflows.results.analysis import DIAGNOSTICS_FILE, MANIFEST_FILE, AnalysisOutput, AnalysisSpec, read_output
-from borderflows.results.manifest import Manifest, load_manifest, package_version
+from borderflows.report.record import (
+    AnalysisRunner,
+    HeadlineNotes,
+    PlaceboSummary,
+    RecordCheck,
+    check_record,
+    diagnostics_frame,
+    read_placebo,
+    read_record,
+    read_tables,
+    runner_for,
+)
+from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
+from borderflows.results.manifest import Manifest, package_version
 
 SCRATCH = "analyses"
 """Sub-folder of the report's output folder that receives refits."""
@@ -81,6 +91,8 @@ class ReportEntry:
         Parsed ``diagnostics.json`` (one gate dict, or fit name to gate dict), or ``None``.
     seconds
         Time spent on this analysis.
+    notes
+        Optional headline fields (what the headline measures, percentile among world pairs, verdict in words).
     """
 
     output: AnalysisOutput
@@ -91,6 +103,7 @@ class ReportEntry:
     manifest: Manifest | None
     diagnostics: dict[str, Any] | None
     seconds: float
+    notes: HeadlineNotes = field(default_factory=HeadlineNotes)
 
     @property
     def spec(self) -> AnalysisSpec:
@@ -100,17 +113,7 @@ class ReportEntry:
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table the analysis lists, read from its CSV."""
-        return {name: pd.read_csv(path) for name, path in self.output.tables.items()}
-
-    @property
-    def sensitivity_tables(self) -> dict[str, pd.DataFrame]:
-        """Tables whose name mentions sensitivity (e.g. the CIF/FOB margin sensitivity)."""
-        return {name: frame for name, frame in self.tables.items() if "sensitiv" in name.lower()}
-
-    @property
-    def main_tables(self) -> dict[str, pd.DataFrame]:
-        """The other tables."""
-        return {name: frame for name, frame in self.tables.items() if "sensitiv" not in name.lower()}
+        return read_tables(self.output)
 
     @cached_property
     def diagnostics_rows(self) -> pd.DataFrame:
@@ -132,6 +135,8 @@ class Report:
         borderflows version that assembled it.
     default_prob, default_kind
         The package's interval defaults, stated in the report header.
+    placebo
+        The mirror placebo check's summary, when the analyses folder holds one.
     """
 
     entries: tuple[ReportEntry, ...]
@@ -139,6 +144,7 @@ class Report:
     version: str = field(default_factory=package_version)
     default_prob: float = DEFAULT_PROB
     default_kind: str = DEFAULT_KIND
+    placebo: PlaceboSummary | None = None
 
     @property
     def citable(self) -> bool:
@@ -159,36 +165,6 @@ class Report:
         )
 
 
-_GATE_COLUMNS = ("verdict", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences")
-
-
-def diagnostics_frame(diagnostics: Mapping[str, Any] | None) -> pd.DataFrame:
-    """Flatten a ``diagnostics.json`` payload to one row per fit.
-
-    Accepts a single gate dict (``Diagnostics.to_dict()``), a mapping of fit name to such dicts, or a
-    mapping with a ``"fits"`` entry holding either. Fits with no gate (deterministic baselines) appear
-    with their ``verdict`` or note as given.
-    """
-    if not diagnostics:
-        return pd.DataFrame(columns=["fit", *_GATE_COLUMNS])
-    payload: Mapping[str, Any] = diagnostics.get("fits", diagnostics)
-    if "verdict" in payload or "ok" in payload:
-        fits: dict[str, Any] = {"posterior": payload}
-    else:
-        fits = {str(name): value for name, value in payload.items() if isinstance(value, Mapping)}
-    rows = []
-    for name, gate in fits.items():
-        row: dict[str, Any] = {"fit": name}
-        if "verdict" not in gate and "ok" in gate:
-            row["verdict"] = "citable" if gate["ok"] else "NOT citable: " + "; ".join(gate.get("reasons", []))
-        for column in _GATE_COLUMNS:
-            if column in gate:
-                row[column] = gate[column]
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    return frame.reindex(columns=["fit", *[c for c in _GATE_COLUMNS if c in frame.columns]])
-
-
 def _read_entry(
     spec: AnalysisSpec,
     folder: Path,
@@ -197,19 +173,17 @@ def _read_entry(
     seconds: float,
     fallback_preset: str,
 ) -> ReportEntry:
-    output = read_output(spec, folder)
-    manifest = load_manifest(folder / MANIFEST_FILE) if (folder / MANIFEST_FILE).is_file() else None
-    diagnostics_path = folder / DIAGNOSTICS_FILE
-    diagnostics = json.loads(diagnostics_path.read_text()) if diagnostics_path.is_file() else None
+    record = read_record(spec, folder)
     return ReportEntry(
-        output=output,
+        output=record.output,
         folder=folder,
         action=action,
-        preset=manifest.preset if manifest is not None else fallback_preset,
+        preset=record.manifest.preset if record.manifest is not None else fallback_preset,
         why=why,
-        manifest=manifest,
-        diagnostics=diagnostics,
+        manifest=record.manifest,
+        diagnostics=record.diagnostics,
         seconds=seconds,
+        notes=record.notes,
     )
 
 
@@ -313,7 +287,8 @@ def build_report(
         entry = _read_entry(spec, target, "refit", why, time.perf_counter() - started, wanted)
         entries.append(entry)
         notify(ReportEvent("done", index, len(specs), spec, why))
-    return Report(entries=tuple(entries))
+    placebo = read_placebo(specs[0].folder.parent) if specs else None
+    return Report(entries=tuple(entries), placebo=placebo)
 
 
 def _where(folder: Path, spec: AnalysisSpec) -> str:

@@ -1,16 +1,16 @@
 """Render a :class:`~borderflows.report.build.Report` as self-contained HTML and as Markdown.
 
-The HTML embeds every figure as a base64 data URI and carries its own CSS, so the one file can be
-mailed or archived; a small script records each image's decoded width on load, which the browser
-test reads back. The Markdown twin links figure files copied next to it.
+Both twins have the same reading order (:mod:`borderflows.report.sections`): a front page with each
+analysis' citable sentences and verdict, then each analysis, then an appendix. The HTML embeds every
+figure as a base64 data URI and carries its own CSS, so the one file can be mailed or archived; the
+Markdown links the figure and table files written next to it.
 """
 
 from __future__ import annotations
 
 import base64
-import math
 import re
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,60 +19,34 @@ import jinja2
 import pandas as pd
 
 from borderflows.report.build import Report, ReportEntry
-from borderflows.results.intervals import KIND_NAMES, describe
+from borderflows.report.figures import ReportFigure
+from borderflows.report.sections import Section, sections
+from borderflows.report.tables import MAX_MAIN_ROWS, format_frame
+from borderflows.results.intervals import describe
 
 HTML_FILE = "report.html"
 MARKDOWN_FILE = "report.md"
-FIGURES_DIR = "figures"
-
-
-def _number(value: float) -> str:
-    if not math.isfinite(value):
-        return "" if math.isnan(value) else str(value)
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):d}"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
-def interval_note(frame: pd.DataFrame) -> str:
-    """Which intervals a tidy table holds, e.g. ``"90% equal-tailed interval"``; empty if none.
-
-    Tables with ``lower``/``upper`` columns but no ``prob``/``kind`` get a warning instead: the
-    level would be unstated.
-    """
-    if {"prob", "kind"} <= set(frame.columns):
-        pairs = frame[["prob", "kind"]].dropna().drop_duplicates()
-        labels = [
-            describe(float(prob), str(kind)) if kind in KIND_NAMES else f"{float(prob):.0%} {kind} interval"
-            for prob, kind in pairs.itertuples(index=False)
-        ]
-        return "Intervals: " + ", ".join(labels) if labels else ""
-    if {"lower", "upper"} & set(frame.columns):
-        return "Warning: this table has interval bounds but no prob/kind columns; its level is unstated."
-    return ""
-
-
-def _format(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame.copy()
-    for column in shown.columns:
-        if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].map(_number)
-    return shown
 
 
 def table_html(frame: pd.DataFrame) -> str:
     """An HTML table (escaped, no index) with readable numbers."""
-    return _format(frame).to_html(index=False, border=0, classes="data", escape=True, na_rep="")
+    return format_frame(frame).to_html(index=False, border=0, classes="data", escape=True, na_rep="")
 
 
 def table_markdown(frame: pd.DataFrame) -> str:
-    """A pipe table with readable numbers."""
-    return _format(frame).to_markdown(index=False)
+    """A pipe table with readable numbers and no padding (numbers right-aligned)."""
+    shown = format_frame(frame).astype(object).where(frame.notna(), "")
+    numeric = [pd.api.types.is_numeric_dtype(frame[column]) for column in frame.columns]
+    lines = [
+        "| " + " | ".join(_cell(column) for column in frame.columns) + " |",
+        "|" + "|".join("---:" if right else ":---" for right in numeric) + "|",
+    ]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in shown.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _data_uri(path: Path) -> str:
@@ -151,64 +125,49 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _context(report: Report, figure_ref: Any) -> dict[str, Any]:
-    analyses = []
-    for entry in report.entries:
-        sensitivity = entry.sensitivity_tables
-        analyses.append(
-            {
-                "entry": entry,
-                "spec": entry.spec,
-                "output": entry.output,
-                "tables": [(name, frame, interval_note(frame)) for name, frame in entry.main_tables.items()],
-                "sensitivity": [(name, frame, interval_note(frame)) for name, frame in sensitivity.items()],
-                "figures": [(name, figure_ref(entry, name, path)) for name, path in entry.output.figures.items()],
-                "diagnostics": entry.diagnostics_rows,
-                "provenance": provenance_of(entry),
-                "sources": sources_of(entry),
-            }
-        )
+def _context(report: Report, parts: list[Section], figure_ref: Callable[[ReportFigure], str]) -> dict[str, Any]:
     return {
         "report": report,
-        "analyses": analyses,
-        "summary": report.summary_frame(),
+        "sections": parts,
+        "provenance": {part.anchor: provenance_of(part.entry) for part in parts},
+        "sources": {part.anchor: sources_of(part.entry) for part in parts},
         "default_interval": describe(report.default_prob, report.default_kind),
+        "citable_count": sum(part.entry.output.citable for part in parts),
+        "figure_ref": figure_ref,
         "table_html": table_html,
         "table_markdown": table_markdown,
+        "inline_rows": MAX_MAIN_ROWS,
     }
 
 
-def write_html(report: Report, out_dir: Path) -> Path:
-    """Write the self-contained ``report.html`` into ``out_dir`` and return its path."""
+def write_html(report: Report, out_dir: Path, parts: list[Section] | None = None) -> Path:
+    """Write the self-contained ``report.html`` (figures embedded) into ``out_dir`` and return its path.
+
+    The figure and table files it describes are written next to it (``figures/``, ``tables/``) unless
+    ``parts`` (from :func:`~borderflows.report.sections.sections`) says they already are.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = (
-        _environment()
-        .get_template("report.html.j2")
-        .render(**_context(report, lambda entry, name, path: _data_uri(path)))
-    )
+    parts = sections(report, out_dir) if parts is None else parts
+    template = _environment().get_template("report.html.j2")
+    page = template.render(**_context(report, parts, lambda figure: _data_uri(figure.path)))
     path = out_dir / HTML_FILE
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def write_markdown(report: Report, out_dir: Path) -> Path:
-    """Write ``report.md`` and copy its figures into ``out_dir/figures/``; return the Markdown path."""
+def write_markdown(report: Report, out_dir: Path, parts: list[Section] | None = None) -> Path:
+    """Write ``report.md`` into ``out_dir``, linking the figure and table files next to it; return its path."""
     out_dir = Path(out_dir)
-    figures = out_dir / FIGURES_DIR
-    figures.mkdir(parents=True, exist_ok=True)
-
-    def copy(entry: ReportEntry, name: str, path: Path) -> str:
-        target = figures / f"{entry.spec.analysis_id}__{Path(path).name}"
-        shutil.copyfile(path, target)
-        return f"{FIGURES_DIR}/{target.name}"
-
-    text = _environment().get_template("report.md.j2").render(**_context(report, copy))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = sections(report, out_dir) if parts is None else parts
+    text = _environment().get_template("report.md.j2").render(**_context(report, parts, lambda f: f.ref))
     path = out_dir / MARKDOWN_FILE
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
-    """Write both twins; return ``(html_path, markdown_path)``."""
-    return write_html(report, out_dir), write_markdown(report, out_dir)
+    """Write the figure and table files once, then both twins; return ``(html_path, markdown_path)``."""
+    parts = sections(report, Path(out_dir))
+    return write_html(report, out_dir, parts), write_markdown(report, out_dir, parts)
