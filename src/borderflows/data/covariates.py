@@ -108,6 +108,16 @@ def members_by_year(years: tuple[int, int] = PANEL_YEARS) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _common(wanted: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
+    """Rows (exporter, importer, year, agreement, kind) for every listed agreement a wanted pair shares."""
+    members = members_by_year(years)
+    joined = members.merge(members, on=["agreement", "kind", "year"], suffixes=("_e", "_i"))
+    keep = (joined["iso3_e"] != joined["iso3_i"]) & ~(joined["via_eu_e"] & joined["via_eu_i"])
+    joined = joined[keep].rename(columns={"iso3_e": "exporter", "iso3_i": "importer"})
+    joined = joined.merge(wanted, on=["exporter", "importer"])
+    return joined[["exporter", "importer", "year", "agreement", "kind"]].drop_duplicates()
+
+
 def pair_agreements(pairs: PairsLike = None, years: tuple[int, int] = PANEL_YEARS) -> pd.DataFrame:
     """Per pair and year, the listed agreements both countries belong to.
 
@@ -115,24 +125,18 @@ def pair_agreements(pairs: PairsLike = None, years: tuple[int, int] = PANEL_YEAR
     -------
     pandas.DataFrame
         ``exporter``, ``importer``, ``year``, ``common_customs_union``, ``common_fta`` (a customs union or a
-        free-trade area), ``agreements`` (``;``-joined names, ``""`` for none). Only pairs with at least
-        one common agreement in a year have a row; absence means none of the *listed* agreements.
+        free-trade area), ``agreements`` (``;``-joined names). Only pairs with at least one common agreement
+        in a year have a row; absence means none of the *listed* agreements.
     """
     codes = list(_load("country_geography")["iso3"])
-    wanted = _pairs(pairs, codes)
-    members = members_by_year(years)
-    joined = members.merge(members, on=["agreement", "kind", "year"], suffixes=("_e", "_i"))
-    keep = (joined["iso3_e"] != joined["iso3_i"]) & ~(joined["via_eu_e"] & joined["via_eu_i"])
-    joined = joined[keep].rename(columns={"iso3_e": "exporter", "iso3_i": "importer"})
-    joined = joined.merge(wanted, on=["exporter", "importer"])
-    grouped = joined.groupby(["exporter", "importer", "year"])
+    common = _common(_pairs(pairs, codes), years).sort_values("agreement")
+    keys = ["exporter", "importer", "year"]
+    grouped = common.assign(cu=common["kind"] == "customs_union").groupby(keys)
     out = pd.DataFrame(
-        {
-            "common_customs_union": grouped["kind"].agg(lambda k: bool((k == "customs_union").any())),
-            "common_fta": True,
-            "agreements": grouped["agreement"].agg(lambda a: ";".join(sorted(set(a)))),
-        }
+        {"common_customs_union": grouped["cu"].max(), "agreements": grouped["agreement"].agg(";".join)}
     ).reset_index()
+    out["common_fta"] = True
+    out = out[[*keys, "common_customs_union", "common_fta", "agreements"]]
     return out.astype({"year": np.int64, "common_customs_union": bool, "common_fta": bool})
 
 
@@ -187,9 +191,10 @@ def pair_covariates(pairs: PairsLike = None, years: tuple[int, int] = PANEL_YEAR
     contiguous = keys.isin(pd.MultiIndex.from_frame(borders[["iso3_a", "iso3_b"]]))
     hubs = set(_load("reexport_hubs")["iso3"])
 
-    agreements = pair_agreements(frame, years)
+    common = _common(frame, years)
+    per_year = common.assign(cu=common["kind"] == "customs_union").groupby(["exporter", "importer", "year"])["cu"].max()
+    counts = per_year.groupby(["exporter", "importer"]).agg(common_customs_union="sum", common_fta="size")
     n_years = last - first + 1
-    counts = agreements.groupby(["exporter", "importer"])[["common_customs_union", "common_fta"]].sum()
     keyed = frame.set_index(["exporter", "importer"]).index
     cu_share = counts["common_customs_union"].reindex(keyed, fill_value=0).to_numpy() / n_years
     fta_share = counts["common_fta"].reindex(keyed, fill_value=0).to_numpy() / n_years
