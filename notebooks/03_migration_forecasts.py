@@ -18,7 +18,7 @@
 # distribution was learned on the M3 yearly competition), a rolling-origin backtest on the series' own
 # history, fan charts, and the Bayesian damped trend with its convergence verdict. Every interval
 # states its probability and kind. Notebook 04 tells the same story for FDI with the same library
-# calls (`borderflows.report.story`); this one dwells on what is specific to migration:
+# calls (`borderflows.forecast.story`); this one dwells on what is specific to migration:
 #
 # - the values are **counts of people** (or of border crossings), never negative;
 # - the Border Service tables have a **definition break** (2013: "SPTV" merged into official
@@ -28,8 +28,8 @@
 
 # %%
 from borderflows.forecast.bayes import DampedTrend
+from borderflows.forecast.story import ForecastStory
 from borderflows.notebooks import show_figure, show_table
-from borderflows.report.story import ForecastStory
 
 # %% tags=["parameters"]
 preset = "fast"

@@ -15,7 +15,7 @@
 #
 # Direct investment in Kazakhstan, forecast five years ahead: China's inward FDI stock (wiiw / National
 # Bank of Kazakhstan, EUR million) and the net incurrence of direct-investment liabilities (IMF balance
-# of payments, USD million). The same library calls as notebook 03 (`borderflows.report.story`): the
+# of payments, USD million). The same library calls as notebook 03 (`borderflows.forecast.story`): the
 # classical baselines and the default forecaster, a rolling-origin backtest, fan charts, and the
 # Bayesian damped trend with its convergence verdict. Every interval states its probability and kind.
 # What is specific to FDI:
@@ -30,8 +30,8 @@
 # %%
 import borderflows as bf
 from borderflows.forecast.bayes import DampedTrend
+from borderflows.forecast.story import ForecastStory
 from borderflows.notebooks import show_figure, show_table
-from borderflows.report.story import ForecastStory
 
 # %% tags=["parameters"]
 preset = "fast"

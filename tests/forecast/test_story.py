@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from borderflows.data.yearly import YearlySeries, yearly_series
-from borderflows.report.story import GATE_COLUMNS, ForecastStory
+from borderflows.forecast.story import GATE_COLUMNS, ForecastStory
 
 YEARS = np.arange(2000, 2016)
 

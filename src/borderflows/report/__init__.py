@@ -4,8 +4,8 @@
 >>> report = build_report("borderflows-report")          # reuses committed outputs when current
 >>> write_report(report, "borderflows-report")            # report.html (self-contained) + report.md
 
-:class:`ForecastStory` holds the steps the forecasting notebooks share (tables, fan charts, backtest,
-Bayesian fits with their verdicts).
+The report assembles records; a fit happens only in a model package's runner, when a record is stale.
+The forecasting notebooks' shared steps (which fit) are :class:`borderflows.forecast.story.ForecastStory`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ from borderflows.report.build import Report, ReportEntry, ReportEvent, build_rep
 from borderflows.report.locate import discover_specs, models_dir, notebooks_dir, repo_root
 from borderflows.report.record import RecordCheck, check_record, diagnostics_frame, runner_for
 from borderflows.report.render import write_html, write_markdown, write_report
-from borderflows.report.story import BayesianStory, ForecastStory
 
 __all__ = [
-    "BayesianStory",
-    "ForecastStory",
     "RecordCheck",
     "Report",
     "ReportEntry",
