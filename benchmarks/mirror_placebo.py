@@ -64,6 +64,7 @@ ROW_COLUMNS = (
     "min_ess_bulk",
     "divergences",
     "mode",
+    "preset",
     "seconds",
 )
 """Columns of ``fits.csv``: one row per fit, u's interval in its latest year."""
@@ -113,6 +114,7 @@ def fit_row(
         "min_ess_bulk": float(diagnostics.min_ess_bulk),
         "divergences": int(diagnostics.divergences),
         "mode": str(res.spec.mode),
+        "preset": preset,
         "seconds": seconds,
     }
 
@@ -180,13 +182,21 @@ def summarise(fits: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, object]:
     keys = zip(unaltered["exporter"], unaltered["importer"], strict=True)
     transit = unaltered[[k in transit_keys for k in keys]]
     columns = ["exporter", "importer", "year", "lower", "estimate", "upper", "citable", "gate_ok", "verdict"]
+    counts = placebo.placebo_counts(unaltered)
+    power = placebo.power_counts(fits[fits["injected"] > 0])
+    # Top-level scalars are what the report shows next to the sentence; the details follow.
     return {
-        "placebo": placebo.placebo_counts(unaltered),
-        "power": placebo.power_counts(fits[fits["injected"] > 0]),
+        "sentence": placebo.sentence(counts, power),
+        "preset": str(fits["preset"].iloc[0]) if "preset" in fits and len(fits) else "",
+        "reference_pairs": counts.n_placebo,
+        "lower_bound_at_most_5pct": counts.lower_at_most_5pct,
+        "citable_at_10pct_or_more": len(counts.citable_loud),
+        "gate_passes": f"{counts.gate_passes} of {counts.n_gate_pairs}",
+        "placebo": counts.to_dict(),
+        "power": [entry.to_dict() for entry in power],
         "transit": transit[columns].to_dict("records"),
         "regional": unaltered.loc[unaltered["role"] == "regional", columns].to_dict("records"),
-        "n_fits": len(fits),
-        "median_fit_seconds": float(fits["seconds"].median()) if len(fits) else float("nan"),
+        "fits": {"n": len(fits), "median_seconds": float(fits["seconds"].median()) if len(fits) else float("nan")},
     }
 
 

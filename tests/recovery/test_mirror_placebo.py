@@ -101,19 +101,24 @@ def _fits() -> pd.DataFrame:
 
 def test_placebo_counts_on_a_hand_made_frame() -> None:
     counts = placebo.placebo_counts(_fits())
-    assert counts["n_placebo"] == 4
-    assert counts["placebo_lower_at_most_5pct"] == 3
-    assert counts["placebo_lower_share"] == pytest.approx(0.75)
-    assert counts["placebo_lower_target_met"] is False
+    assert counts.n_placebo == 4
+    assert counts.lower_at_most_5pct == 3
+    assert counts.lower_share == pytest.approx(0.75)
     # Citable with median >= 10%: only A->C (C->A is loud but not citable).
-    assert counts["placebo_citable_10pct_or_more"] == 1
-    assert counts["placebo_citable_pairs"] == ["A->C"]
-    assert counts["placebo_citable_target_met"] is False
-    assert (counts["n_gate_pairs"], counts["gate_passes"]) == (5, 3)
-    assert counts["gate_target_met"] is False
-    clean = _fits().iloc[[0, 1]]
-    assert placebo.placebo_counts(clean)["placebo_lower_target_met"] is True
-    assert placebo.placebo_counts(clean)["gate_target_met"] is True
+    assert counts.citable_loud == ("A->C",)
+    assert (counts.n_gate_pairs, counts.gate_passes) == (5, 3)
+    assert counts.targets == {
+        "lower_bound_at_most_5pct_for_90pct": False,
+        "none_citable_at_10pct": False,
+        "gate_95pct": False,
+    }
+    clean = placebo.placebo_counts(_fits().iloc[[0, 1]])
+    assert set(clean.targets.values()) == {True}
+    # A pair fitted in two roles counts once in the gate.
+    twice = pd.concat([_fits(), _fits().iloc[[4]].assign(role="transit")], ignore_index=True)
+    assert placebo.placebo_counts(twice).n_gate_pairs == 5
+    assert placebo.placebo_counts(_fits().iloc[[5]]).targets == dict.fromkeys(clean.targets)
+    assert counts.to_dict()["citable_loud"] == ("A->C",)
 
 
 def test_power_counts_on_a_hand_made_frame() -> None:
@@ -127,15 +132,20 @@ def test_power_counts_on_a_hand_made_frame() -> None:
         columns=list(placebo.POWER_COLUMNS),
     )
     big, small = placebo.power_counts(rows)
-    assert big["injected"] == pytest.approx(0.30)
-    assert (big["n_pairs"], big["detected"], big["covered"], big["gate_passes"]) == (3, 2, 2, 2)
-    assert big["detection_rate"] == pytest.approx(2 / 3)
-    assert big["detection_target_met"] is False
-    assert big["coverage"] == pytest.approx(2 / 3)
-    assert big["median_width"] == pytest.approx(0.30)  # widths 0.35, 0.18, 0.30
-    assert big["coverage_target_met"] is False
-    assert (small["n_pairs"], small["detected"], small["covered"]) == (1, 0, 1)
-    assert small["detection_target_met"] is None  # the detection target is stated for the 30% case only
+    assert big.injected == pytest.approx(0.30)
+    assert (big.n_pairs, big.detected, big.covered, big.gate_passes) == (3, 2, 2, 2)
+    assert big.detection_rate == pytest.approx(2 / 3)
+    assert big.coverage == pytest.approx(2 / 3)
+    assert big.median_width == pytest.approx(0.30)  # widths 0.35, 0.18, 0.30
+    assert big.targets == {"detection_80pct": False, "coverage_85_95pct": False}
+    assert (small.n_pairs, small.detected, small.covered) == (1, 0, 1)
+    assert small.targets == {"detection_80pct": None, "coverage_85_95pct": False}  # detection: 30% case only
+    text = placebo.sentence(placebo.placebo_counts(_fits()), [big, small])
+    assert "3 (75%) have a latest-year 90% lower bound" in text
+    assert "1 is citable" in text
+    assert "3 of 5 placebo and regional fits" in text
+    assert "above 10% in 2 of 3 pairs (67%)" in text
+    assert "covers 15% in 1 of 1" in text
 
 
 def test_counts_name_a_missing_column() -> None:

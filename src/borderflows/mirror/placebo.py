@@ -15,7 +15,7 @@ and its tests share it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import permutations
 
 import numpy as np
@@ -199,81 +199,193 @@ def _share(hits: int, n: int) -> float:
     return hits / n if n else float("nan")
 
 
-def placebo_counts(rows: pd.DataFrame) -> dict[str, object]:
+def _pct(hits: int, n: int) -> str:
+    return f"{100 * hits / n:.0f}%" if n else "n/a"
+
+
+@dataclass(frozen=True)
+class PlaceboCounts:
+    """Placebo and gate counts of unaltered fits (:func:`placebo_counts`).
+
+    Attributes
+    ----------
+    n_placebo
+        Reference pairs fitted.
+    lower_at_most_5pct
+        Of them, how many have a latest-year 90% lower bound of u at or below :data:`PLACEBO_MAX_LOWER`.
+    citable_loud
+        Reference pairs reported citable with a latest-year median u at or above :data:`CITABLE_SHARE`, as
+        ``"E->I"``.
+    n_gate_pairs, gate_passes
+        Placebo and regional pairs fitted, and how many passed the convergence gate.
+    """
+
+    n_placebo: int
+    lower_at_most_5pct: int
+    citable_loud: tuple[str, ...]
+    n_gate_pairs: int
+    gate_passes: int
+
+    @property
+    def lower_share(self) -> float:
+        """Share of reference pairs whose lower bound is at most 5%."""
+        return _share(self.lower_at_most_5pct, self.n_placebo)
+
+    @property
+    def gate_share(self) -> float:
+        """Share of placebo and regional pairs passing the gate."""
+        return _share(self.gate_passes, self.n_gate_pairs)
+
+    @property
+    def targets(self) -> dict[str, bool | None]:
+        """Whether each target is met (``None`` where nothing was fitted)."""
+        return {
+            "lower_bound_at_most_5pct_for_90pct": self.lower_share >= PLACEBO_LOWER_SHARE if self.n_placebo else None,
+            "none_citable_at_10pct": not self.citable_loud if self.n_placebo else None,
+            "gate_95pct": self.gate_share >= GATE_SHARE if self.n_gate_pairs else None,
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        """Counts, shares and targets, for JSON."""
+        return {
+            **asdict(self),
+            "lower_share": self.lower_share,
+            "gate_share": self.gate_share,
+            "targets": self.targets,
+        }
+
+
+def placebo_counts(rows: pd.DataFrame) -> PlaceboCounts:
     """Placebo and gate counts against the issue's targets.
 
     Parameters
     ----------
     rows
-        One row per unaltered fit with :data:`FIT_COLUMNS` (``role`` placebo, regional or transit).
-
-    Returns
-    -------
-    dict
-        Counts, shares and whether each target is met (``None`` where no fits of that kind were run).
+        One row per unaltered fit with :data:`FIT_COLUMNS` (``role`` placebo, regional or transit). A pair fitted
+        in two roles counts once in the gate.
     """
     _check(rows, FIT_COLUMNS)
     placebo = rows[rows["role"] == "placebo"]
-    n = len(placebo)
-    low = int((placebo["lower"] <= PLACEBO_MAX_LOWER).sum())
     loud = placebo[placebo["citable"].astype(bool) & (placebo["estimate"] >= CITABLE_SHARE)]
     gated = rows[rows["role"].isin(["placebo", "regional"])].drop_duplicates(["exporter", "importer"])
-    n_gated = len(gated)
-    passing = int(gated["gate_ok"].astype(bool).sum())
-    return {
-        "n_placebo": n,
-        "placebo_lower_at_most_5pct": low,
-        "placebo_lower_share": _share(low, n),
-        "placebo_lower_target_met": None if not n else _share(low, n) >= PLACEBO_LOWER_SHARE,
-        "placebo_citable_10pct_or_more": len(loud),
-        "placebo_citable_pairs": [f"{e}->{i}" for e, i in zip(loud["exporter"], loud["importer"], strict=True)],
-        "placebo_citable_target_met": None if not n else len(loud) == 0,
-        "n_gate_pairs": n_gated,
-        "gate_passes": passing,
-        "gate_share": _share(passing, n_gated),
-        "gate_target_met": None if not n_gated else _share(passing, n_gated) >= GATE_SHARE,
-    }
+    return PlaceboCounts(
+        n_placebo=len(placebo),
+        lower_at_most_5pct=int((placebo["lower"] <= PLACEBO_MAX_LOWER).sum()),
+        citable_loud=tuple(f"{e}->{i}" for e, i in zip(loud["exporter"], loud["importer"], strict=True)),
+        n_gate_pairs=len(gated),
+        gate_passes=int(gated["gate_ok"].astype(bool).sum()),
+    )
 
 
 POWER_COLUMNS = ("exporter", "importer", "injected", "lower", "estimate", "upper", "gate_ok")
 """Columns :func:`power_counts` needs: one row per fit to a pair with an injected shortfall (latest year)."""
 
 
-def power_counts(rows: pd.DataFrame) -> list[dict[str, object]]:
-    """Detection rate, coverage of the injected share and median width, per injected share.
+@dataclass(frozen=True)
+class PowerCounts:
+    """Detection and coverage of one injected shortfall over the reference pairs (:func:`power_counts`).
+
+    Attributes
+    ----------
+    injected
+        The removed share.
+    n_pairs
+        Fits.
+    detected
+        Fits whose latest-year 90% lower bound of u is above :data:`DETECTION_LOWER`.
+    covered
+        Fits whose latest-year 90% interval covers ``injected``.
+    median_width, median_estimate
+        Of the latest-year intervals and medians.
+    gate_passes
+        Fits passing the convergence gate.
+    """
+
+    injected: float
+    n_pairs: int
+    detected: int
+    covered: int
+    median_width: float
+    median_estimate: float
+    gate_passes: int
+
+    @property
+    def detection_rate(self) -> float:
+        """Share of fits that detect the shortfall."""
+        return _share(self.detected, self.n_pairs)
+
+    @property
+    def coverage(self) -> float:
+        """Share of fits whose interval covers the injected share."""
+        return _share(self.covered, self.n_pairs)
+
+    @property
+    def coverage_mcse(self) -> float:
+        """Binomial standard error of :attr:`coverage`."""
+        p = self.coverage
+        return float(np.sqrt(p * (1 - p) / self.n_pairs)) if self.n_pairs else float("nan")
+
+    @property
+    def targets(self) -> dict[str, bool | None]:
+        """Detection (stated for the 30% shortfall only) and coverage targets; ``None`` where none applies."""
+        detection = self.detection_rate >= DETECTION_SHARE if np.isclose(self.injected, 0.30) else None
+        coverage = COVERAGE_BAND[0] <= self.coverage <= COVERAGE_BAND[1] if self.n_pairs else None
+        return {"detection_80pct": detection, "coverage_85_95pct": coverage}
+
+    def to_dict(self) -> dict[str, object]:
+        """Counts, rates and targets, for JSON."""
+        return {
+            **asdict(self),
+            "detection_rate": self.detection_rate,
+            "coverage": self.coverage,
+            "coverage_mcse": self.coverage_mcse,
+            "targets": self.targets,
+        }
+
+
+def power_counts(rows: pd.DataFrame) -> list[PowerCounts]:
+    """Detection rate, coverage of the injected share and median width, per injected share (largest first).
 
     Parameters
     ----------
     rows
         One row per injected fit with :data:`POWER_COLUMNS`; ``injected`` is the removed share.
-
-    Returns
-    -------
-    list of dict
-        One entry per injected share, largest first. Detection (lower bound above :data:`DETECTION_LOWER`) has a
-        target only for the 30% shortfall; coverage has the target band :data:`COVERAGE_BAND` for both.
     """
     _check(rows, POWER_COLUMNS)
-    out: list[dict[str, object]] = []
+    out = []
     for share in sorted({float(s) for s in rows["injected"]}, reverse=True):
         group = rows[np.isclose(rows["injected"].astype(float), share)]
-        n = len(group)
-        detected = int((group["lower"] > DETECTION_LOWER).sum())
-        covered = int(((group["lower"] <= share) & (share <= group["upper"])).sum())
-        coverage = _share(covered, n)
-        entry: dict[str, object] = {
-            "injected": share,
-            "n_pairs": n,
-            "detected": detected,
-            "detection_rate": _share(detected, n),
-            "detection_target_met": _share(detected, n) >= DETECTION_SHARE if np.isclose(share, 0.30) else None,
-            "covered": covered,
-            "coverage": coverage,
-            "coverage_mcse": float(np.sqrt(coverage * (1 - coverage) / n)) if n else float("nan"),
-            "coverage_target_met": COVERAGE_BAND[0] <= coverage <= COVERAGE_BAND[1] if n else None,
-            "median_width": float((group["upper"] - group["lower"]).median()) if n else float("nan"),
-            "median_estimate": float(group["estimate"].median()) if n else float("nan"),
-            "gate_passes": int(group["gate_ok"].astype(bool).sum()),
-        }
-        out.append(entry)
+        out.append(
+            PowerCounts(
+                injected=share,
+                n_pairs=len(group),
+                detected=int((group["lower"] > DETECTION_LOWER).sum()),
+                covered=int(((group["lower"] <= share) & (share <= group["upper"])).sum()),
+                median_width=float((group["upper"] - group["lower"]).median()),
+                median_estimate=float(group["estimate"].median()),
+                gate_passes=int(group["gate_ok"].astype(bool).sum()),
+            )
+        )
     return out
+
+
+def sentence(counts: PlaceboCounts, power: list[PowerCounts]) -> str:
+    """The placebo and power counts in words, for the report (every number from the counts)."""
+    n, low, gate_n = counts.n_placebo, counts.lower_at_most_5pct, counts.n_gate_pairs
+    loud = len(counts.citable_loud)
+    citable = "none is" if loud == 0 else f"{loud} {'is' if loud == 1 else 'are'}"
+    text = (
+        f"On {n} reference pairs where the importer's records should miss almost nothing (docs/placebo_rule.md), "
+        f"{low} ({_pct(low, n)}) have a latest-year 90% lower bound of the shortfall at or below 5% and {citable} "
+        f"citable with a shortfall of 10% or more; {counts.gate_passes} of {gate_n} placebo and regional fits "
+        "pass the gate."
+    )
+    for entry in power:
+        share = round(100 * entry.injected)
+        text += (
+            f" With {share}% removed from the importer's reports from 2010 on, the lower bound is above 10% in "
+            f"{entry.detected} of {entry.n_pairs} pairs ({_pct(entry.detected, entry.n_pairs)}) and the 90% "
+            f"interval covers {share}% in {entry.covered} of {entry.n_pairs} "
+            f"(median width {100 * entry.median_width:.0f} points)."
+        )
+    return text
