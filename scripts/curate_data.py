@@ -1177,6 +1177,10 @@ HUB_COLUMNS = ["iso3", "source_url", "quote"]
 SOURCE_COLUMNS = ["covariate", "source", "version", "licence", "reference", "notes"]
 
 
+PARTIAL_COASTLINE = ("PSE",)
+"""Codes whose package coastline covers one part of the territory only (landlocked left missing, flagged)."""
+
+
 def _atlas() -> tuple[object, str]:
     """The SQLite file shipped inside pyworldatlas, and the package version."""
     import importlib.metadata
@@ -1213,6 +1217,11 @@ def country_geography(codes: list[str]) -> pd.DataFrame:
     out["flag"] = np.where(
         out["covered"], np.where(out["coastline_km"].isna(), "no_coastline_figure", ""), "not_covered"
     )
+    # The Factbook profiles the West Bank (0 km) and the Gaza Strip (40 km) apart; the package's single
+    # Palestine record carries 0 km, which would call a state with a coastline landlocked.
+    partial = out["iso3"].isin(PARTIAL_COASTLINE)
+    out.loc[partial, "landlocked"] = pd.NA
+    out.loc[partial, "flag"] = "coastline_of_one_part"
     out["name"] = out["name"].fillna("")
     out["capital"] = out["capital"].fillna("")
     return out[GEOGRAPHY_COLUMNS]
