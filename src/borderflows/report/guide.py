@@ -100,7 +100,7 @@ def _placebo_sentence(placebo: PlaceboSummary | None) -> str:
             "share where there is none."
         )
     facts = "; ".join(f"{label}: {value}" for label, value in placebo.facts)
-    sentence = placebo.sentence or "Placebo check on pairs where nothing should be missing"
+    sentence = (placebo.sentence or "Placebo check on pairs where nothing should be missing").rstrip(".")
     return f"{sentence}{f' ({facts})' if facts else ''}."
 
 
@@ -144,11 +144,17 @@ def forecast_guide(
 
 
 def verdict_sentence(citable: bool, reasons: Sequence[str], reason: str | None) -> str:
-    """The verdict in words: citable or not, and why."""
+    """The verdict in words: citable or not, and why (the record's own sentence when it has one)."""
+    if reason:
+        text = reason.strip().rstrip(".")
+        text = text[0].upper() + text[1:]
+        if not citable and not text.lower().startswith("not citable"):
+            text = f"NOT citable: {text}"
+        return f"{text}."
     if citable:
-        return reason or "Citable: every fit passed the convergence checks, so the intervals can be quoted."
-    why = reason or "; ".join(reasons) or "it failed its diagnostics gate"
-    return f"NOT citable: {why}. Do not quote these numbers until this is fixed."
+        return "Citable: every fit passed the convergence checks, so the intervals can be quoted."
+    why = "; ".join(reason.rstrip(".") for reason in reasons) or "it failed its diagnostics gate"
+    return f"NOT citable: {why}."
 
 
 def diagnostics_line(diagnostics: Mapping[str, Any] | None) -> str:
@@ -158,7 +164,7 @@ def diagnostics_line(diagnostics: Mapping[str, Any] | None) -> str:
         return "No posterior to check (no diagnostics file)."
     gates = list(fits.values())
     passed = sum(bool(gate.get("ok", str(gate.get("verdict", "")).startswith("citable"))) for gate in gates)
-    parts = [f"{passed} of {len(gates)} fit{'s' if len(gates) > 1 else ''} passed"]
+    parts = [f"{passed} of {len(gates)} fit{'s' if len(gates) > 1 else ''} passed the sampler checks"]
     limits: Mapping[str, Any] = next((g["thresholds"] for g in gates if isinstance(g.get("thresholds"), Mapping)), {})
     parts += _worst(gates, "max_rhat", max, "worst R-hat {:.3f}", limits.get("rhat_max"), "≤ {:g}")
     parts += _worst(gates, "min_ess_bulk", min, "smallest bulk ESS {:,.0f}", limits.get("ess_min"), "≥ {:,.0f}")

@@ -212,9 +212,17 @@ def read_record(spec: AnalysisSpec, folder: Path) -> Record:
     notes = HeadlineNotes(
         estimand=_text(raw, ESTIMAND_KEYS, ("sentence", "text")),
         percentile=_text(raw, PERCENTILE_KEYS, ("sentence", "value")),
-        verdict_reason=_text(raw, VERDICT_KEYS, ("reason", "sentence")),
+        verdict_reason=_text(raw, VERDICT_KEYS, ("reason", "sentence")) or _gate_verdict(diagnostics),
     )
     return Record(read_output(spec, folder), manifest, diagnostics, notes)
+
+
+def _gate_verdict(diagnostics: Mapping[str, Any] | None) -> str | None:
+    """A verdict in words from a single-fit ``diagnostics.json`` (not the bare word "citable")."""
+    if not diagnostics or "fits" in diagnostics:
+        return None
+    verdict = _text(diagnostics, ("verdict",), ("reason", "sentence"))
+    return None if verdict is None or verdict.strip().lower() == "citable" else verdict
 
 
 def _text(raw: Mapping[str, Any], keys: Sequence[str], inner: Sequence[str]) -> str | None:
@@ -463,7 +471,7 @@ def read_placebo(models: Path) -> PlaceboSummary | None:
         return None
     sentence = _text(raw, PLACEBO_SENTENCE_KEYS, ("sentence", "text", "reason"))
     facts = tuple(
-        (str(key).replace("_", " "), f"{value:.3g}" if isinstance(value, float) else str(value))
+        (str(key).replace("_", " ").replace("pct", "%"), f"{value:.3g}" if isinstance(value, float) else str(value))
         for key, value in raw.items()
         if key not in PLACEBO_SENTENCE_KEYS and isinstance(value, (str, int, float)) and not isinstance(value, bool)
     )
