@@ -10,7 +10,8 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-NOT_CITABLE_TEXT = "NOT citable: failed the convergence gate"
+NOT_CITABLE_TEXT = "NOT citable: see the verdict"
+"""Stamped on the figure of a result that failed its convergence gate or is not identified by the data."""
 
 
 def mark_not_citable(ax: Axes, citable: bool) -> Axes:

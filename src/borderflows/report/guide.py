@@ -51,7 +51,13 @@ def mirror_guide(
             f"The share of the value of {e}'s shipments to {i} that {i}'s import records miss, year by year, "
             f"after the CIF/FOB valuation margin"
         )
-        if extra.get("mode") == "panel":
+        if extra.get("mode") == "world":
+            estimand += (
+                " and beyond the gap that comparable pairs of the world show (pairs alike in distance, borders, "
+                "customs unions and re-export hubs, with both reporters' usual habits): it is this pair's shortfall "
+                "beyond them"
+            )
+        elif extra.get("mode") == "panel":
             pairs = extra.get("n_panel_pairs")
             estimand += (
                 f" and after both countries' usual over- or under-statement against their other partners"
