@@ -12,7 +12,7 @@ Two routes lead through this module:
   without recompiling; the mirror, forecast and SBC fits use this.
 - :func:`sample_posterior`: sample a model through ``pymc.sample`` (``nuts_sampler`` nutpie or pymc).
 
-Every trace that leaves this module carries the run it was drawn with in ``trace.attrs["run"]``
+Every trace that leaves this module carries the run it was drawn with in ``trace["posterior"].attrs["run"]``
 (:meth:`~borderflows.config.SamplerPreset.to_dict` as JSON; read it with :func:`run_of`), so a
 record can state what ran. pymc and nutpie are imported on first use, not with this module, so that
 option checks in front of a fit stay fast.
@@ -160,7 +160,7 @@ def sample_compiled(
     Returns
     -------
     xarray.DataTree
-        Posterior and sample statistics, with the run in ``attrs["run"]``.
+        Posterior and sample statistics, the run in the posterior's ``attrs["run"]``.
     """
     import nutpie
 
@@ -202,7 +202,7 @@ def sample_posterior(
     Returns
     -------
     xarray.DataTree
-        Posterior, sample statistics and observed data, with the run in ``attrs["run"]``.
+        Posterior, sample statistics and observed data, the run in the posterior's ``attrs["run"]``.
 
     Raises
     ------
@@ -227,14 +227,15 @@ def sample_posterior(
 
 
 def stamp_run(trace: xr.DataTree, run: SamplerPreset) -> xr.DataTree:
-    """Record ``run`` in ``trace.attrs`` (JSON, so that it survives a netCDF round trip)."""
-    trace.attrs[RUN_ATTR] = json.dumps(run.to_dict(), sort_keys=True)
+    """Record ``run`` in the posterior group's attributes (JSON text, so that it is saved with the posterior)."""
+    trace["posterior"].attrs[RUN_ATTR] = json.dumps(run.to_dict(), sort_keys=True)
     return trace
 
 
-def run_of(trace: xr.DataTree) -> dict[str, Any]:
-    """The run a trace was drawn with (see :func:`stamp_run`); empty when it came from elsewhere."""
-    raw = trace.attrs.get(RUN_ATTR)
+def run_of(trace: xr.DataTree | xr.Dataset) -> dict[str, Any]:
+    """The run a trace (or its posterior dataset) was drawn with (see :func:`stamp_run`); empty when unknown."""
+    attrs = trace["posterior"].attrs if hasattr(trace, "children") else trace.attrs  # a DataTree has children
+    raw = attrs.get(RUN_ATTR)
     value: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else {}
     return value
 

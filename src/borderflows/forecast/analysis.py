@@ -29,8 +29,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from matplotlib.figure import Figure
 
 from borderflows import data as bfdata
 from borderflows import progress
-from borderflows.config import DEFAULT_KIND
+from borderflows.config import DEFAULT_KIND, resolve_run
 from borderflows.data.yearly import YearlySeries
 from borderflows.forecast.bayes.coherent import coherent_total
 from borderflows.forecast.bayes.models import MODEL_ID, BayesianFit, DampedTrend
@@ -48,11 +47,15 @@ from borderflows.forecast.bayes.pooled import POOLED_MODEL_ID, PooledCounts, Poo
 from borderflows.forecast.bayes.priors import default_priors
 from borderflows.forecast.results import Forecast
 from borderflows.plotting.forecast import fan_chart
-from borderflows.results.analysis import DIAGNOSTICS_FILE, MANIFEST_FILE, AnalysisOutput, AnalysisSpec
+from borderflows.results.analysis import AnalysisOutput, AnalysisSpec, check_keys
 from borderflows.results.intervals import describe
 from borderflows.results.manifest import Manifest, data_hash
+from borderflows.results.record import RecordFigure, RecordTable, write_record
+from borderflows.sampling import run_of
 
 DEFAULT_PROBS = (0.8, 0.9, 0.95)
+POOLED_FIT = "pooled components"
+"""Name of the pooled components' joint fit in diagnostics, seeds and runs."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,15 @@ class ForecastOptions:
 
     @classmethod
     def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
-        """Parse ``spec.options``."""
+        """Parse ``spec.options``, refusing a key no option reads.
+
+        Raises
+        ------
+        OptionError
+            Naming an unknown key of the ``[model]`` table.
+        """
         raw = spec.options
+        check_keys(raw, [f.name for f in fields(cls)], f"{spec.folder / 'spec.toml'} [model]")
         names = raw.get("series", [])
         return cls(
             series=tuple([names] if isinstance(names, str) else names),
@@ -151,26 +161,124 @@ def _parameters(name: str, fit: BayesianFit, probs: tuple[float, ...], kind: str
     return table
 
 
-def _write_table(frame: pd.DataFrame, out_dir: Path, stem: str) -> Path:
-    csv = out_dir / f"{stem}.csv"
-    frame.to_csv(csv, index=False)
-    (out_dir / f"{stem}.md").write_text(frame.to_markdown(index=False, floatfmt=".4g") + "\n")
-    return csv
-
-
-def _fan(forecast: Forecast, out_dir: Path, stem: str, probs: tuple[float, ...], kind: str, title: str) -> Path:
+def _fan(forecast: Forecast, probs: tuple[float, ...], kind: str, title: str) -> Figure:
     fig = Figure(figsize=(7, 4))  # no pyplot: no global backend state, safe in headless runs
     ax = fig.subplots()
     fan_chart(forecast, probs=tuple(sorted({min(probs), max(probs)})), kind=kind, ax=ax)
     ax.set_title(title, fontsize=9)
-    path = out_dir / f"{stem}.png"
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return fig
 
 
 def _stem(name: str) -> str:
     return "fan_" + name.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class ForecastRecord:
+    """The fits of one forecast analysis and what its record shows (a :class:`~borderflows.results.record.Recordable`).
+
+    Attributes
+    ----------
+    spec, options
+        The analysis and its ``[model]`` options.
+    preset
+        Sampler preset that ran.
+    fits
+        Series name to its individual fit.
+    pooled
+        The joint fit of the pooled components, if any.
+    forecasts
+        Series name (and the coherent total's) to its forecast.
+    titles
+        Series name to its title in figures and sentences.
+    """
+
+    spec: AnalysisSpec
+    options: ForecastOptions
+    preset: str
+    fits: dict[str, BayesianFit]
+    pooled: PooledFit | None
+    forecasts: dict[str, Forecast]
+    titles: dict[str, str]
+
+    def record_tables(self) -> dict[str, RecordTable]:
+        """``forecast`` (tidy intervals of every series) and ``parameters`` (damping, noise, break effects)."""
+        probs, kind = self.options.probs, self.options.kind
+        forecast = pd.concat([f.intervals(probs, kind) for f in self.forecasts.values()], ignore_index=True)
+        parameters = pd.concat(
+            [_parameters(n, f, probs, kind) for n, f in self.fits.items()]
+            + ([pooled_parameters(self.pooled, probs, kind)] if self.pooled else []),
+            ignore_index=True,
+        )
+        return {
+            "forecast": RecordTable(forecast, floatfmt=".4g"),
+            "parameters": RecordTable(parameters, floatfmt=".4g"),
+        }
+
+    def record_figures(self) -> dict[str, RecordFigure]:
+        """One fan chart per series, named after it."""
+        probs, kind = self.options.probs, self.options.kind
+        return {
+            f"fan {name}": RecordFigure(_fan(f, probs, kind, self.titles[name]), _stem(name))
+            for name, f in self.forecasts.items()
+        }
+
+    def record_diagnostics(self) -> dict[str, dict[str, object]]:
+        """The gate of each individual fit and of the pooled fit."""
+        gates = {name: fit.diagnostics.to_dict() for name, fit in self.fits.items()}
+        if self.pooled is not None:
+            gates[POOLED_FIT] = self.pooled.diagnostics.to_dict()
+        return gates
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the analysis is not citable: one sentence per fit that failed its gate."""
+        reasons = tuple(f"{n}: {f.diagnostics.verdict}" for n, f in self.fits.items() if not f.citable)
+        if self.pooled is not None and not self.pooled.citable:
+            reasons += (f"{POOLED_FIT}: {self.pooled.diagnostics.verdict}",)
+        return reasons
+
+    def record_manifest(self) -> Manifest:
+        """Provenance, with every fit's seed, likelihood, break year and sampler run."""
+        names = _all_names(self.options)
+        runs = {name: run_of(fit.trace) for name, fit in self.fits.items()}
+        if self.pooled is not None:
+            runs[POOLED_FIT] = run_of(self.pooled.trace)
+        extra: dict[str, Any] = {
+            "series": names,
+            "options": dict(self.spec.options),
+            "priors": default_priors().to_dict(),
+            "likelihoods": {name: fit.likelihood for name, fit in self.fits.items()},
+            "break_years": {name: fit.spec.break_year for name, fit in self.fits.items()},
+            "seeds": {name: fit.random_seed for name, fit in self.fits.items()}
+            | ({POOLED_FIT: self.pooled.random_seed} if self.pooled else {}),
+            "pooled": {"components": list(self.options.components), "model_id": POOLED_MODEL_ID} if self.pooled else {},
+            "source": "; ".join(sorted({bfdata.series(n).source for n in names})),
+        }
+        return Manifest(
+            model_id=MODEL_ID,
+            random_seed=self.spec.random_seed,
+            data_hash=input_hash(self.spec),
+            preset=self.preset,
+            citable=not self.reasons,
+            runs=runs,
+            extra=extra,
+        )
+
+    def headlines(self) -> tuple[str, ...]:
+        """One sentence per series for its last forecast year, and one per definition break."""
+        probs, kind = self.options.probs, self.options.kind
+        head_prob = 0.9 if 0.9 in probs else probs[0]
+        sentences = tuple(headline(f, self.titles[name], head_prob, kind) for name, f in self.forecasts.items())
+        for name, fit in self.fits.items():
+            if fit.layout.structure.has_break:
+                row = fit.parameter_interval("break_effect", head_prob, kind, exponentiate=True).iloc[0]
+                sentences += (
+                    f"{self.titles[name]}: the {fit.spec.break_year} definition change multiplied the level by "
+                    f"{row['estimate']:.2f} ({describe(head_prob, kind)} {row['lower']:.2f} to {row['upper']:.2f})",
+                )
+        return sentences
 
 
 def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
@@ -187,8 +295,8 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     """
     options = ForecastOptions.from_spec(spec)
     chosen = preset or spec.preset
+    resolve_run(chosen)  # an unknown preset fails before any series is read
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     rng_seeds = np.random.default_rng(spec.random_seed).integers(2**31 - 1, size=len(_all_names(options)))
     forecasts: dict[str, Forecast] = {}
     fits: dict[str, BayesianFit] = {}
@@ -218,73 +326,11 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
             [forecasts[c] for c in options.components], options.total_name or "total of components"
         )
 
-    progress.step("tables")
-    tables = {
-        "forecast": _write_table(
-            pd.concat([f.intervals(options.probs, options.kind) for f in forecasts.values()], ignore_index=True),
-            out,
-            "forecast",
-        ),
-        "parameters": _write_table(
-            pd.concat(
-                [_parameters(n, f, options.probs, options.kind) for n, f in fits.items()]
-                + ([pooled_parameters(pooled_fit, options.probs, options.kind)] if pooled_fit else []),
-                ignore_index=True,
-            ),
-            out,
-            "parameters",
-        ),
-    }
     titles = {name: _title(name) for name in forecasts if name != options.total_name} | (
         {options.total_name: f"Sum of {len(options.components)} components"} if options.components else {}
     )
-    progress.step("figures")
-    figures = {
-        name: _fan(f, out, _stem(name), options.probs, options.kind, titles[name]) for name, f in forecasts.items()
-    }
-    head_prob = 0.9 if 0.9 in options.probs else options.probs[0]
-    headlines = tuple(headline(f, titles[name], head_prob, options.kind) for name, f in forecasts.items())
-    for name, fit in fits.items():
-        if fit.layout.structure.has_break:
-            row = fit.parameter_interval("break_effect", head_prob, options.kind, exponentiate=True).iloc[0]
-            headlines += (
-                f"{titles[name]}: the {fit.spec.break_year} definition change multiplied the level by "
-                f"{row['estimate']:.2f} ({describe(head_prob, options.kind)} {row['lower']:.2f} to {row['upper']:.2f})",
-            )
-    reasons = tuple(f"{n}: {f.diagnostics.verdict}" for n, f in fits.items() if not f.citable)
-    diagnostics = {name: fit.diagnostics.to_dict() for name, fit in fits.items()}
-    if pooled_fit is not None:
-        diagnostics["pooled components"] = pooled_fit.diagnostics.to_dict()
-        if not pooled_fit.citable:
-            reasons += (f"pooled components: {pooled_fit.diagnostics.verdict}",)
-    citable = not reasons
-    (out / DIAGNOSTICS_FILE).write_text(json.dumps(diagnostics, indent=2) + "\n")
-    extra: dict[str, Any] = {
-        "series": _all_names(options),
-        "options": dict(spec.options),
-        "priors": default_priors().to_dict(),
-        "likelihoods": {name: fit.likelihood for name, fit in fits.items()},
-        "break_years": {name: fit.spec.break_year for name, fit in fits.items()},
-        "seeds": {name: fit.random_seed for name, fit in fits.items()}
-        | ({"pooled components": pooled_fit.random_seed} if pooled_fit else {}),
-        "pooled": {"components": list(options.components), "model_id": POOLED_MODEL_ID} if pooled_fit else {},
-        "source": "; ".join(sorted({bfdata.series(n).source for n in _all_names(options)})),
-    }
-    Manifest(
-        model_id=MODEL_ID,
-        random_seed=spec.random_seed,
-        data_hash=input_hash(spec),
-        preset=chosen,
-        citable=citable,
-        extra=extra,
-    ).write(out / MANIFEST_FILE)
-    output = AnalysisOutput(
-        spec=spec,
-        headlines=headlines,
-        tables=tables,
-        figures={f"fan {name}": path for name, path in figures.items()},
-        citable=citable,
-        reasons=reasons,
-    )
-    output.write_headline(out)
+    record = ForecastRecord(spec, options, chosen, fits, pooled_fit, forecasts, titles)
+    progress.step("tables and figures")
+    output = write_record(record, out, spec=spec, headlines=record.headlines(), reasons=record.reasons)
+    assert output is not None  # write_record returns the analysis output when given the spec
     return output

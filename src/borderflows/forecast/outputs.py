@@ -1,6 +1,7 @@
 """Writing a forecast to disk: tidy tables (CSV, Markdown, LaTeX), a fan chart and a manifest.
 
-Used by ``borderflows forecast`` (STYLE.md rule 9: the CLI only calls this) and by analyses of record.
+Used by ``borderflows forecast`` (STYLE.md rule 9: the CLI only calls this); the files are written by
+:func:`borderflows.results.record.write_record`, like every record.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from borderflows.forecast.backtest import Backtest
 from borderflows.forecast.results import Forecast
 from borderflows.results.intervals import describe
 from borderflows.results.manifest import Manifest, data_hash
+from borderflows.results.record import RecordFigure, RecordTable, write_record
 
 TABLE_COLUMNS = ("series", "model", "year", "horizon", "estimate", "lower", "upper", "prob", "kind", "citable")
 
@@ -49,6 +51,71 @@ class WrittenForecast:
         return files + ([self.backtest_csv] if self.backtest_csv else [])
 
 
+@dataclass(frozen=True)
+class ForecastFiles:
+    """One forecast as a record (a :class:`~borderflows.results.record.Recordable`): table, fan chart, manifest."""
+
+    forecast: Forecast
+    probs: tuple[float, ...]
+    kind: str
+    random_seed: int
+    backtest: Backtest | None = None
+
+    @property
+    def stem(self) -> str:
+        """``<series>_<model>``: the files of several forecasts can share a folder."""
+        return f"{safe_name(self.forecast.series.name)}_{safe_name(self.forecast.model)}"
+
+    def record_tables(self) -> dict[str, RecordTable]:
+        """The interval table (CSV, Markdown, LaTeX) and the backtest's summary (CSV), if any."""
+        caption = f"{self.forecast.series.name}: {self.forecast.model} forecast; " + ", ".join(
+            describe(p, self.kind) for p in self.probs
+        )
+        tables = {
+            self.stem: RecordTable(
+                forecast_table(self.forecast, self.probs, self.kind),
+                formats=("csv", "md", "tex"),
+                caption=caption,
+                floatfmt=".4g",
+            )
+        }
+        if self.backtest is not None:
+            tables[f"{self.stem}_backtest"] = RecordTable(self.backtest.table, formats=("csv",))
+        return tables
+
+    def record_figures(self) -> dict[str, RecordFigure]:
+        """The fan chart."""
+        from matplotlib.figure import Figure
+
+        from borderflows.plotting.forecast import fan_chart
+
+        figure = Figure(figsize=(7, 4))
+        fan_chart(self.forecast, probs=self.probs, kind=self.kind, ax=figure.subplots())
+        return {"fan": RecordFigure(figure, self.stem)}
+
+    def record_diagnostics(self) -> dict[str, dict[str, object]]:
+        """None: the forecast's own notes say whether it may be cited."""
+        return {}
+
+    def record_manifest(self) -> Manifest:
+        """Model, seed, data hash and the options of the table."""
+        return Manifest(
+            model_id=f"forecast/{self.forecast.model}",
+            random_seed=self.random_seed,
+            data_hash=data_hash(self.forecast.series.to_frame()),
+            preset=self.forecast.preset or "n/a",
+            citable=self.forecast.citable,
+            extra={
+                "series": self.forecast.series.name,
+                "source": self.forecast.series.source,
+                "horizon": self.forecast.horizon,
+                "probs": list(self.probs),
+                "kind": self.kind,
+                "notes": list(self.forecast.notes),
+            },
+        )
+
+
 def write_forecast(
     forecast: Forecast,
     out_dir: Path,
@@ -73,45 +140,14 @@ def write_forecast(
     backtest
         Optional backtest whose summary is written next to the forecast.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from borderflows.plotting.forecast import fan_chart
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{safe_name(forecast.series.name)}_{safe_name(forecast.model)}"
-    table = forecast_table(forecast, probs, kind)
-    csv, md, tex = (out_dir / f"{stem}.{ext}" for ext in ("csv", "md", "tex"))
-    table.to_csv(csv, index=False)
-    caption = f"{forecast.series.name}: {forecast.model} forecast; " + ", ".join(describe(p, kind) for p in probs)
-    md.write_text(f"{caption}\n\n{table.to_markdown(index=False, floatfmt='.4g')}\n", encoding="utf-8")
-    tex.write_text(
-        table.to_latex(index=False, float_format="%.4g", caption=caption, label=f"tab:{stem}"), encoding="utf-8"
+    record = ForecastFiles(forecast, tuple(probs), kind, random_seed, backtest)
+    write_record(record, out_dir, prefix=f"{record.stem}_")
+    stem = out_dir / record.stem
+    return WrittenForecast(
+        table_csv=Path(f"{stem}.csv"),
+        table_md=Path(f"{stem}.md"),
+        table_tex=Path(f"{stem}.tex"),
+        figure=Path(f"{stem}.png"),
+        manifest=Path(f"{stem}_manifest.json"),
+        backtest_csv=Path(f"{stem}_backtest.csv") if backtest is not None else None,
     )
-    fig, ax = plt.subplots(figsize=(7, 4))
-    fan_chart(forecast, probs=probs, kind=kind, ax=ax)
-    figure = out_dir / f"{stem}.png"
-    fig.savefig(figure, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    backtest_csv = None
-    if backtest is not None:
-        backtest_csv = out_dir / f"{stem}_backtest.csv"
-        backtest.table.to_csv(backtest_csv, index=False)
-    manifest = Manifest(
-        model_id=f"forecast/{forecast.model}",
-        random_seed=random_seed,
-        data_hash=data_hash(forecast.series.to_frame()),
-        preset="n/a",
-        citable=forecast.citable,
-        extra={
-            "series": forecast.series.name,
-            "source": forecast.series.source,
-            "horizon": forecast.horizon,
-            "probs": list(probs),
-            "kind": kind,
-            "notes": list(forecast.notes),
-        },
-    ).write(out_dir / f"{stem}_manifest.json")
-    return WrittenForecast(csv, md, tex, figure, manifest, backtest_csv)

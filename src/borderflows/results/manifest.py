@@ -79,7 +79,11 @@ class Manifest:
     created
         UTC timestamp (ISO 8601); informational, not compared on load.
     citable
-        Whether the result passed its diagnostics gate.
+        Whether the result may be cited (it passed its diagnostics gate, and whatever else the model requires).
+    runs
+        Fit name to what its sampler ran (:meth:`borderflows.config.SamplerPreset.to_dict`: preset,
+        draws and warm-up per chain, chains, target acceptance, draw factor), as the traces record it
+        (:func:`borderflows.sampling.run_of`); empty for models that do not sample.
     extra
         Model-specific settings worth recording (priors, options).
     """
@@ -92,6 +96,7 @@ class Manifest:
     package_version: str = field(default_factory=package_version)
     dependencies: dict[str, str] = field(default_factory=dependency_versions)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +133,6 @@ class Manifest:
 
 
 def load_manifest(path: Path) -> Manifest:
-    """Read a manifest written by :meth:`Manifest.write`."""
+    """Read a manifest written by :meth:`Manifest.write` (older ones, without ``runs``, too)."""
     raw = json.loads(Path(path).read_text())
     return Manifest(**raw)
