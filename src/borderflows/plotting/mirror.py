@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.config import DEFAULT_KIND, DEFAULT_PROB, check_choice
 from borderflows.data.countries import short_name
 from borderflows.plotting.marks import mark_not_citable, readable_axes
 from borderflows.results.intervals import describe
@@ -60,8 +60,7 @@ def plot_mirror(
     -------
     matplotlib.axes.Axes
     """
-    if kind not in PLOT_KINDS:
-        raise ValueError(f"unknown plot kind {kind!r}; choose one of {PLOT_KINDS}")
+    check_choice("kind", kind, PLOT_KINDS, what="plot kind")
     ax = _axes(ax)
     exporter, importer = short_name(results.data.exporter), short_name(results.data.importer)
     pair = f"{exporter} -> {importer}"
