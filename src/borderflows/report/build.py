@@ -151,19 +151,6 @@ class Report:
         """True when every analysis passed its diagnostics gate."""
         return all(entry.output.citable for entry in self.entries)
 
-    def summary_frame(self) -> pd.DataFrame:
-        """One row per analysis: id, title, action, preset, citable and headline count."""
-        return pd.DataFrame(
-            {
-                "analysis": [e.spec.analysis_id for e in self.entries],
-                "title": [e.spec.title for e in self.entries],
-                "outputs": [e.action for e in self.entries],
-                "preset": [e.preset for e in self.entries],
-                "citable": [e.output.citable for e in self.entries],
-                "headlines": [len(e.output.headlines) for e in self.entries],
-            }
-        )
-
 
 def _read_entry(
     spec: AnalysisSpec,
