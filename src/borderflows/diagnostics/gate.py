@@ -11,12 +11,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import arviz_stats as azs
 import numpy as np
-import xarray as xr
 
 from borderflows.exceptions import ConvergenceWarning
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 RHAT_MAX = 1.01
 ESS_MIN = 400.0
@@ -146,6 +148,8 @@ def check_convergence(
     posterior = idata["posterior"].to_dataset()
     if names is not None:
         posterior = posterior[names]
+    import arviz_stats as azs  # imported here: importing the gate's types must stay cheap (the CLI checks first)
+
     rhat = azs.rhat(posterior, method="rank")
     ess_bulk = azs.ess(posterior, method="bulk")
     ess_tail = azs.ess(posterior, method="tail")
@@ -208,6 +212,8 @@ def warn_if_not_citable(diagnostics: Diagnostics, subject: str, *, stacklevel: i
 
 def _as_dataset(value: object) -> xr.Dataset:
     """arviz_stats returns a Dataset or a DataTree depending on its input; normalise."""
+    import xarray as xr
+
     if isinstance(value, xr.DataTree):
         return value.to_dataset()
     if isinstance(value, xr.Dataset):
