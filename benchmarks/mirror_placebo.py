@@ -59,6 +59,8 @@ ROW_COLUMNS = (
     "kind",
     "citable",
     "gate_ok",
+    "identified",
+    "percentile",
     "verdict",
     "max_rhat",
     "min_ess_bulk",
@@ -94,7 +96,6 @@ def fit_row(
     seconds = time.perf_counter() - started
     last = latest_u(res)
     diagnostics = res.diagnostics
-    verdict = getattr(res, "verdict", diagnostics.verdict)
     return {
         "role": role,
         "group": group,
@@ -109,7 +110,9 @@ def fit_row(
         "kind": str(last["kind"]),
         "citable": bool(res.citable),
         "gate_ok": bool(diagnostics.ok),
-        "verdict": str(verdict).replace("\n", " "),
+        "identified": bool(res.identification.identified),
+        "percentile": res.percentile,
+        "verdict": str(res.verdict).replace("\n", " "),
         "max_rhat": float(diagnostics.max_rhat),
         "min_ess_bulk": float(diagnostics.min_ess_bulk),
         "divergences": int(diagnostics.divergences),
@@ -181,7 +184,18 @@ def summarise(fits: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, object]:
     transit_keys = set(zip(transit_pairs["exporter"], transit_pairs["importer"], strict=True))
     keys = zip(unaltered["exporter"], unaltered["importer"], strict=True)
     transit = unaltered[[k in transit_keys for k in keys]]
-    columns = ["exporter", "importer", "year", "lower", "estimate", "upper", "citable", "gate_ok", "verdict"]
+    columns = [
+        "exporter",
+        "importer",
+        "year",
+        "lower",
+        "estimate",
+        "upper",
+        "citable",
+        "gate_ok",
+        "percentile",
+        "verdict",
+    ]
     counts = placebo.placebo_counts(unaltered)
     power = placebo.power_counts(fits[fits["injected"] > 0])
     # Top-level scalars are what the report shows next to the sentence; the details follow.
