@@ -35,6 +35,7 @@ import borderflows as bf
 from borderflows.data.mirror import MirrorPair, mirror_pair_from_observations
 from borderflows.mirror import placebo
 from borderflows.mirror.placebo import INJECTIONS, Injection
+from borderflows.mirror.world import WorldPosterior, load_world
 
 YEARS = (1995, 2025)
 """Years asked of ``mirror_pair`` (DOTS pairs end in 2020, China-Kazakhstan's bundled sources in 2025)."""
@@ -88,11 +89,19 @@ def latest_u(res: object, prob: float = PROB) -> pd.Series:
 
 
 def fit_row(
-    spec: bf.mirror.MirrorGap, pair: MirrorPair, *, role: str, group: str, injected: float, seed: int, preset: str
+    spec: bf.mirror.MirrorGap,
+    pair: MirrorPair,
+    *,
+    role: str,
+    group: str,
+    injected: float,
+    seed: int,
+    preset: str,
+    world: WorldPosterior | None = None,
 ) -> dict[str, object]:
-    """Fit one pair and return its :data:`ROW_COLUMNS` record."""
+    """Fit one pair and return its :data:`ROW_COLUMNS` record (``world``: the committed one when ``None``)."""
     started = time.perf_counter()
-    res = spec.fit(pair, random_seed=seed, preset=preset)
+    res = spec.fit(pair, random_seed=seed, preset=preset, world=world)
     seconds = time.perf_counter() - started
     last = latest_u(res)
     diagnostics = res.diagnostics
@@ -153,6 +162,7 @@ def run(
     power: bool,
     deadline: float | None,
     progress: Callable[[str], None] | None = None,
+    world: WorldPosterior | None = None,
 ) -> pd.DataFrame:
     """Fit every scheduled job, appending each row to ``out/fits.csv``; returns the rows of this run."""
     path = out / "fits.csv"
@@ -164,7 +174,7 @@ def run(
         if injection is not None:
             pair = inject(pair, injection)
         share = 0.0 if injection is None else injection.share
-        row = fit_row(spec, pair, role=role, group=group, injected=share, seed=seed, preset=preset)
+        row = fit_row(spec, pair, role=role, group=group, injected=share, seed=seed, preset=preset, world=world)
         pd.DataFrame([row], columns=list(ROW_COLUMNS)).to_csv(path, mode="a", header=not path.exists(), index=False)
         rows.append(row)
         if progress is not None:
@@ -239,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-power", action="store_true", help="skip the injected-shortfall refits")
     parser.add_argument("--mode", default=None, help="override the model's default mode (development only)")
+    parser.add_argument(
+        "--world", type=Path, default=None, help="a world posterior folder instead of the committed one"
+    )
     parser.add_argument("--minutes", type=float, default=None, help="stop starting new fits after this many minutes")
     parser.add_argument("--summarise", action="store_true", help="only re-summarise --out/fits.csv")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/_out/mirror_placebo"))
@@ -266,12 +279,14 @@ def main(argv: list[str] | None = None) -> int:
             power=not args.no_power,
             deadline=deadline,
             progress=lambda line: print(line, flush=True),
+            world=None if args.world is None else load_world(args.world),
         )
         meta = {
             "command": "uv run python benchmarks/mirror_placebo.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "preset": args.preset,
             "seed": args.seed,
             "mode_override": args.mode,
+            "world": "committed" if args.world is None else str(args.world),
             "spec": repr(spec),
             "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", started_wall),
             "total_seconds": time.perf_counter() - started,
@@ -288,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(summary, indent=2, default=str)
     (args.out / "summary.json").write_text(text)
     complete = len(fits) == len(schedule(all_pairs[all_pairs["available"]], power=True))
-    if complete and args.pairs is None and meta.get("preset") == "full" and meta.get("mode_override") is None:
+    of_record = meta.get("preset") == "full" and meta.get("mode_override") is None and meta.get("world") == "committed"
+    if complete and args.pairs is None and of_record:
         RECORD.parent.mkdir(parents=True, exist_ok=True)
         RECORD.write_text(text)
         fits.to_csv(RECORD.parent / "fits.csv", index=False)
