@@ -241,6 +241,20 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def markdown_table(fits: pd.DataFrame) -> str:
+    """One line per fit: pair, injected share, latest year's u (90% interval), citable, gate, verdict."""
+    lines = ["| role | pair | injected | year | u median (90% interval) | citable | gate | percentile | verdict |"]
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    for r in fits.itertuples():
+        pct = "" if pd.isna(r.percentile) else f"{float(r.percentile):.0f}"
+        lines.append(
+            f"| {r.role} | {r.exporter}->{r.importer} | {100 * float(r.injected):.0f}% | {r.year} | "
+            f"{100 * float(r.estimate):.1f}% ({100 * float(r.lower):.1f}-{100 * float(r.upper):.1f}) | "
+            f"{'yes' if r.citable else 'no'} | {'pass' if r.gate_ok else 'fail'} | {pct} | {r.verdict} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--list", action="store_true", help="print the pairs the rule gives and exit")
@@ -302,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"meta": meta, **summarise(fits, pairs)}
     text = json.dumps(summary, indent=2, default=str)
     (args.out / "summary.json").write_text(text)
+    (args.out / "fits.md").write_text(markdown_table(fits))
     complete = len(fits) == len(schedule(all_pairs[all_pairs["available"]], power=True))
     of_record = meta.get("preset") == "full" and meta.get("mode_override") is None and meta.get("world") == "committed"
     if complete and args.pairs is None and of_record:
