@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import pandas as pd
 
-from borderflows.exceptions import BorderflowsError
+from borderflows.exceptions import BorderflowsError, OptionError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,8 +81,10 @@ def _select(scripts: Sequence[Path], only: Sequence[str] | None) -> list[Path]:
     names = {s.stem for s in scripts}
     unknown = [key for key in only if not any(n == key or n.startswith(f"{key}_") for n in names)]
     if unknown:
-        raise BorderflowsError(
-            f"unknown notebook(s) {', '.join(unknown)}; choose from {', '.join(sorted(names))} or their numbers"
+        raise OptionError(
+            "only",
+            f"unknown notebook(s) {', '.join(unknown)}",
+            f"choose from {', '.join(sorted(names))} or their numbers",
         )
     return chosen
 
@@ -301,10 +303,7 @@ def render_notebooks(
     """
     from borderflows.config import preset as resolve_preset
 
-    try:
-        resolve_preset(preset)
-    except ValueError as error:
-        raise BorderflowsError(str(error)) from None
+    resolve_preset(preset)
     _, _, nbformat = _imports()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

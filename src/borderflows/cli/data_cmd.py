@@ -35,6 +35,8 @@ def parse_years(text: str | None) -> list[int] | None:
         try:
             if "-" in part:
                 first, last = (int(p) for p in part.split("-", 1))
+                if first > last:
+                    raise OptionError("--years", f"{part!r} ends before it starts", f"write {last}-{first}")
                 years.extend(range(first, last + 1))
             else:
                 years.append(int(part))

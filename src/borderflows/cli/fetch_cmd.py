@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 from rich.table import Table
 
+from borderflows.cli import options
 from borderflows.cli.common import console
 from borderflows.cli.data_cmd import parse_years
 
@@ -63,13 +64,15 @@ def comtrade_command(
 
     Needs an API key in COMTRADE_API_KEY (free at https://comtradedeveloper.un.org), or --preview.
     """
+    options.choice("--level", level, ("total", "hs2"), "level")
+    wanted = parse_years(years)
     from borderflows.fetch.comtrade import Level, fetch_comtrade
 
     fetched = fetch_comtrade(
         reporter,
         partner,
-        parse_years(years),
-        level=cast("Level", level),  # fetch_comtrade rejects other values with a clear message
+        wanted,
+        level=cast("Level", level),  # checked above
         preview=preview,
         refresh=refresh,
     )
@@ -102,9 +105,12 @@ def imf_command(
     out: Out = None,
 ) -> None:
     """IMF International Trade in Goods (IMTS, successor of DOTS): exports FOB and imports CIF."""
+    codes = options.countries(reporters, "REPORTERS")
+    others = options.countries(partners.split(","), "--partners") if partners else None
+    wanted = parse_years(years)
     from borderflows.fetch.imf import fetch_imf_imts
 
-    fetched = fetch_imf_imts(reporters, partners.split(",") if partners else None, parse_years(years), refresh=refresh)
+    fetched = fetch_imf_imts(codes, others, wanted, refresh=refresh)
     _report(fetched, out)
 
 

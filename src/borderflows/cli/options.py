@@ -64,6 +64,21 @@ def choice(option: str, value: str, choices: Iterable[str], what: str = "value")
     return value
 
 
+def choices(option: str, values: Iterable[str], allowed: Iterable[str], what: str = "value") -> list[str]:
+    """``values`` if each is one of ``allowed`` (a repeatable option), naming every unknown one."""
+    known = list(allowed)
+    chosen = list(values)
+    unknown = [value for value in chosen if value not in known]
+    if unknown:
+        raise OptionError(option, f"unknown {what}(s) {', '.join(unknown)}", f"choose from {', '.join(known)}")
+    return chosen
+
+
+def countries(codes: Iterable[str], option: str) -> list[str]:
+    """The ISO3 codes of several countries (:func:`country` each)."""
+    return [country(code, option) for code in codes]
+
+
 def country(code: str, option: str) -> str:
     """The ISO3 code of a country code or IMF name, looked up in the country list (no trade data are read)."""
     from borderflows.data.countries import to_iso3

@@ -103,6 +103,11 @@ def report(
     if preset is not None:
         options.sampler_preset(preset)
     options.output_folder(out)
+    if only:
+        from borderflows.report.locate import discover_specs
+
+        known = sorted(spec.analysis_id for spec in discover_specs())
+        options.choices("--only", only, known, "analysis id")
     from borderflows.report import build_report, write_report
 
     with warnings.catch_warnings(), ReportProgress(console) as shown:
@@ -159,6 +164,9 @@ def notebooks(
     def started(script: Path) -> None:
         console.print(f"running {script.name} (preset {preset})", highlight=False)
 
-    written = render_notebooks(out, preset=preset, only=only, folder=folder, timeout=timeout, on_start=started)
+    try:
+        written = render_notebooks(out, preset=preset, only=only, folder=folder, timeout=timeout, on_start=started)
+    except OptionError as error:
+        raise error.renamed(f"--{error.option}") from None
     for notebook in written:
         console.print(f"wrote {notebook}", highlight=False)
