@@ -1,22 +1,25 @@
 """M3 yearly benchmark (645 series, horizon 6): accuracy, calibration and speed of the forecasters.
 
 Prints, for each method, sMAPE, MASE, scaled CRPS, 80%/95% interval coverage, MSIS and wall time,
-with the statsforecast baselines run in the same script.
+with the statsforecast baselines run in the same script. ``--data`` takes any corpus in the same
+layout; the printout names the corpus and the horizon it ran on.
 
 Usage (from the repository root)::
 
     uv run python benchmarks/m3_yearly.py                        # Default + all baselines
     uv run python benchmarks/m3_yearly.py --methods Default --limit 30
-    uv run python benchmarks/m3_yearly.py --learn                # regenerate forecast/calibration.json
+    uv run python benchmarks/m3_yearly.py --learn                # regenerate forecast/calibration.json (M3 + DOTS)
     uv run python benchmarks/m3_yearly.py --select               # how the Default's anchor weight was chosen
     uv run python benchmarks/m3_yearly.py --stack                # forecast.stack on the training segments, then test
 
-``--learn`` reads only the *training* segments by default (rolling origins inside them). The shipped
-calibration is learned with ``--learn --windows end`` (each training segment's end forecast scored on
-its test segment), because those errors match how the package is used: forecasting from the last
-observation. Scored on M3 that calibration is in-sample, so the honest figure for it is the
-cross-fitted row (``--cross-fit K``: each series' intervals come from the other series' errors).
-The data folder defaults to ``../shared/bench/m3_yearly``.
+``--learn`` learns the shipped calibration from the corpus and the DOTS bilateral exports
+(:func:`borderflows.forecast.corpora.dots_corpus`): own rolling-origin errors inside each training
+segment for the series-adaptive width, each training segment's end forecast scored on its test
+segment for the quantiles (those errors match how the package is used: forecasting from the last
+observation). Scored on M3 that calibration is in-sample, so the honest figure for it is the
+cross-fitted row (``--cross-fit K``: each series' intervals come from the other series' errors) and
+the leave-one-domain-out tables of ``benchmarks/domains.py``. The data folder defaults to
+``../shared/bench/m3_yearly``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from borderflows.forecast.benchmark import (
     select_anchor_weight,
 )
 from borderflows.forecast.calibration import default_calibration
+from borderflows.forecast.corpora import DotsSelection, dots_corpus
 from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT, Default
 from borderflows.forecast.ensemble import Ensemble, stack
 from borderflows.forecast.registry import get
@@ -49,15 +53,15 @@ METHODS = ("Default", "Naive", "AutoETS", "AutoARIMA", "DynamicOptimizedTheta")
 STACK_CANDIDATES = ("Default", "DynamicOptimizedTheta", "AutoETS", "AutoTheta", "RandomWalkWithDrift")
 
 
-def calibration_note() -> str:
+def calibration_note(corpus: str) -> str:
     """How to read the shipped Default's row, given where its calibration was learned."""
-    windows = default_calibration().provenance.get("windows")
-    if windows in ("end", "both"):
+    learned = default_calibration().provenance.get("corpus", "")
+    if corpus in learned:
         return (
-            "Note: the shipped Default's calibration was learned on these test segments, so its interval "
-            "scores are in-sample; the cross-fitted row is the honest figure."
+            f"Note: the shipped Default's calibration was learned on {learned}, these test segments included, "
+            "so its interval scores are in-sample; the cross-fitted row is the honest figure."
         )
-    return "Note: the shipped Default's calibration was learned on the training segments only."
+    return f"Note: the shipped Default's calibration was learned on {learned or 'another corpus'}, not on {corpus}."
 
 
 def table(evaluations: list) -> pd.DataFrame:  # type: ignore[type-arg]
@@ -86,14 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--limit", type=int, default=None, help="first N series only")
-    parser.add_argument("--learn", action="store_true", help="learn calibration.json (training segments by default)")
-    parser.add_argument(
-        "--windows",
-        choices=("training", "end", "both"),
-        default="training",
-        help="with --learn: origins inside the training segments (default, never reads the test segments), "
-        "the end of each training segment scored on its test segment, or both",
-    )
+    parser.add_argument("--learn", action="store_true", help="learn calibration.json from the corpus and DOTS")
     parser.add_argument("--out", type=Path, default=None, help="write the per-horizon scores here (CSV)")
     parser.add_argument(
         "--cross-fit", type=int, default=10, metavar="K", help="also run Default with a K-fold cross-fitted calibration"
@@ -114,32 +111,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no benchmark data at {args.data}", file=sys.stderr)
         return 2
     cases = load_corpus(args.data, limit=args.limit)
+    horizon = max(case.test.size for case in cases)
+    corpus = f"{args.data.name}, {len(cases)} series, horizon {horizon}"
     if args.select:
-        selection = select_anchor_weight(cases)
-        print(f"Last full-horizon window inside each training segment, {selection.n_series} series, horizon 6")
+        selection = select_anchor_weight(cases, horizon=horizon)
+        print(f"Last full-horizon window inside each training segment of {corpus}: {selection.n_series} series")
         print(selection.members.to_markdown(index=False, floatfmt=".4f"))
         print(selection.weights.to_markdown(index=False, floatfmt=".4f"))
         print(f"selected: anchor {selection.anchor}, weight {selection.weight:g}")
         print(f"shipped:  anchor {ANCHOR}, weight {ANCHOR_WEIGHT:g}")
         return 0
     if args.learn:
-        command = f"uv run python benchmarks/m3_yearly.py --learn --windows {args.windows}"
-        command += f" --limit {args.limit}" if args.limit else ""
-        described = {
-            "training": "training segments only: last 6 rolling origins inside each, >= 8 points of history, h = 1..6",
-            "end": "forecasts from the end of each training segment scored on its test segment (h = 1..6)",
-            "both": "both the training-segment rolling origins and the end-of-training forecasts",
-        }
+        command = "uv run python benchmarks/m3_yearly.py --learn" + (f" --limit {args.limit}" if args.limit else "")
+        dots = DotsSelection()
         provenance = {
-            "corpus": f"M3 yearly (Makridakis & Hibon 2000), {described[args.windows]}",
+            "label": "M3 yearly and DOTS bilateral exports",
+            "corpus": f"{corpus} (M3 yearly, Makridakis & Hibon 2000) and {dots.describe()}",
+            "windows": "quantiles: end of each training segment scored on its test segment; "
+            "width: own rolling origins inside each training segment",
             "command": command,
             "load_average": os.getloadavg()[0],
         }
-        learn_calibration(cases, windows=args.windows, provenance=provenance).to_json(CALIBRATION)
+        learn_calibration([*cases, *dots_corpus(dots)], provenance=provenance).to_json(CALIBRATION)
         print(f"wrote {CALIBRATION}")
         return 0
     if args.stack:
-        return run_stack(cases, args.cross_fit or 10)
+        return run_stack(cases, args.cross_fit or 10, horizon)
     evaluations = []
     for name in args.methods:
         evaluation = evaluate(get(name), cases)
@@ -150,18 +147,18 @@ def main(argv: list[str] | None = None) -> int:
         evaluations.insert(1, evaluation)
         print(f"{evaluation.model}: {evaluation.seconds:.1f} s (+{learning:.1f} s learning)", file=sys.stderr)
     result = table(evaluations)
-    print(f"M3 yearly, {len(cases)} series, horizon 6; load average {os.getloadavg()}")
+    print(f"{corpus}; load average {os.getloadavg()}")
     print(result.to_markdown(index=False, floatfmt=".3f"))
-    print(calibration_note())
+    print(calibration_note(args.data.name))
     if args.out:
         pd.concat([ev.scores for ev in evaluations]).to_csv(args.out, index=False)
     return 0
 
 
-def run_stack(cases: list, folds: int) -> int:  # type: ignore[type-arg]
+def run_stack(cases: list, folds: int, horizon: int = 6) -> int:  # type: ignore[type-arg]
     """``--stack``: choose by out-of-sample CRPS on the training segments only, then score on the tests."""
     start = time.perf_counter()
-    result = stack(list(STACK_CANDIDATES), [case.train for case in cases], horizon=6, n_origins=6, min_train=8)
+    result = stack(list(STACK_CANDIDATES), [case.train for case in cases], horizon=horizon, n_origins=6, min_train=8)
     seconds = time.perf_counter() - start
     windows = f"{result.n_windows} windows ({result.dropped} dropped)"
     print(f"forecast.stack on the training segments: {windows}, {seconds:.0f} s")

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from borderflows.data.yearly import yearly_series
+from borderflows.forecast.adaptive import OWN_MIN_TRAIN, OWN_ORIGINS
 from borderflows.forecast.calibration import (
     TREND_EDGES,
     Calibration,
@@ -21,6 +22,7 @@ from borderflows.forecast.calibration import (
     trend_strength,
 )
 from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT, Default
+from borderflows.forecast.records import STRENGTHS
 
 from .conftest import make_series
 
@@ -126,8 +128,15 @@ def test_long_horizon_extrapolates_and_says_so(growing) -> None:  # type: ignore
 def test_shipped_calibration_has_provenance() -> None:
     calibration = default_calibration()
     assert "M3 yearly" in calibration.provenance["corpus"]
-    assert calibration.provenance["windows"] in ("training", "end", "both")
+    assert "DOTS" in calibration.provenance["corpus"]
+    domains = {"DEMOGRAPHIC", "FINANCE", "INDUSTRY", "MACRO", "MICRO", "OTHER", "DOTS exports"}
+    assert set(calibration.provenance["domains"]) == domains
     assert calibration.provenance["command"].startswith("uv run python benchmarks/m3_yearly.py --learn")
+    for scale in ("level", "log"):  # the series-adaptive width: learned, with its strength chosen among STRENGTHS
+        prior = calibration.priors[scale]
+        assert (prior.horizon, prior.n_origins, prior.min_train) == (6, OWN_ORIGINS, OWN_MIN_TRAIN)
+        assert prior.strength in STRENGTHS
+        assert (np.diff(prior.growth) > 0).all()  # own errors grow with the horizon
     assert "median" in calibration.forecaster
     assert calibration.trend_edges == TREND_EDGES
     for scale in ("level", "log"):
@@ -135,7 +144,7 @@ def test_shipped_calibration_has_provenance() -> None:
             q = calibration[group_key(scale, group)]
             assert q.max_horizon == 6
             assert (np.diff(q.quantiles, axis=1) >= 0).all()  # quantiles increase with probability
-            assert min(q.n_errors) > 100  # h = 6 has one window per series: ~160 per group
+            assert min(q.n_errors) > 100  # h = 6 has one window per series: 1,245 series in 4 groups
 
 
 def test_learn_round_trip(tmp_path, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]

@@ -58,6 +58,10 @@ def forecast(
     prob: Annotated[list[float] | None, typer.Option("--prob", help="Interval probability (repeatable).")] = None,
     kind: Annotated[str, typer.Option("--kind", help="Interval kind: eti or hdi.")] = DEFAULT_KIND,
     model: Annotated[str, typer.Option("--model", "-m", help="Forecaster name (see --list).")] = "Default",
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="Sampler preset of a Bayesian model: fast or full (default full)."),
+    ] = None,
     series_kind: Annotated[
         str, typer.Option("--series-kind", help="For CSV input: count, positive or signed.")
     ] = "positive",
@@ -70,6 +74,7 @@ def forecast(
     if list_:
         _print_list()
         return
+    from borderflows.config import PRESETS
     from borderflows.data.yearly import SERIES_KINDS
     from borderflows.forecast.registry import BUILTIN_NAMES
     from borderflows.results.intervals import INTERVALS
@@ -79,6 +84,8 @@ def forecast(
     probs = options.probabilities(prob, DEFAULT_PROBS)
     options.choice("--kind", kind, INTERVALS, "interval kind")
     options.choice("--model", model, BUILTIN_NAMES, "model")
+    if preset is not None:
+        options.choice("--preset", preset, PRESETS, "preset")
     options.choice("--series-kind", series_kind, SERIES_KINDS, "series kind")
     options.seed(seed)
     if out is not None:
@@ -89,9 +96,9 @@ def forecast(
 
     from borderflows.forecast import backtest as bt
     from borderflows.forecast.outputs import forecast_table, safe_name, write_forecast
-    from borderflows.forecast.registry import get
+    from borderflows.forecast.registry import get, with_preset
 
-    forecaster = get(model)
+    forecaster = with_preset(get(model), preset, option="--preset")  # Bayesian models: full unless told
     random_seed = seed if seed is not None else secrets.randbelow(2**31)
     result = forecaster.fit(data, random_seed=random_seed).forecast(horizon)
     scores = bt.backtest(forecaster, data, horizon=horizon, probs=probs, kind=kind) if backtest else None

@@ -1,10 +1,12 @@
 """Benchmark and calibration machinery for a corpus of yearly series with held-out test segments.
 
-The M3 yearly competition data (645 series, horizon 6) is the reference corpus. This module reads it
-from a folder the caller names (the package never ships or downloads it), scores any forecaster on
-the test segments with :func:`borderflows.forecast.backtest.score_forecast`, and learns the default
-forecaster's error calibration from rolling origins inside the *training* segments only.
-``benchmarks/m3_yearly.py`` is the command-line driver.
+The M3 yearly competition data (645 series, horizon 6) is the reference corpus. It is read from a
+folder the caller names (:func:`~borderflows.forecast.corpora.load_corpus`; the package never ships
+or downloads it); this module scores any forecaster on the test segments with
+:func:`borderflows.forecast.backtest.score_forecast`, learns and cross-fits the default forecaster's
+calibration (:mod:`borderflows.forecast.records`) and selects its anchor weight on the training
+segments only. ``benchmarks/m3_yearly.py`` is the command-line driver; ``benchmarks/domains.py``
+runs the leave-one-domain-out protocol (:mod:`borderflows.forecast.domains`).
 """
 
 from __future__ import annotations
@@ -12,69 +14,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from borderflows.data.yearly import YearlySeries
 from borderflows.forecast.backtest import DEFAULT_PROBS, head, score_forecast
-from borderflows.forecast.calibration import (
-    TREND_EDGES,
-    Calibration,
-    ErrorScale,
-    group_key,
-    learn,
-    standardised_errors,
-    trend_group,
-)
+from borderflows.forecast.calibration import Calibration
+from borderflows.forecast.corpora import Case, load_corpus
 from borderflows.forecast.default import Default, anchored
 from borderflows.forecast.metrics import smape
+from borderflows.forecast.records import learn_from_records, make_records
 from borderflows.forecast.registry import Forecaster
 
-
-@dataclass(frozen=True)
-class Case:
-    """One corpus series: the training segment (a :class:`YearlySeries`) and its held-out future."""
-
-    train: YearlySeries
-    test: npt.NDArray[np.float64]
-
-
-def load_corpus(folder: str | Path, *, limit: int | None = None) -> list[Case]:
-    """Read a corpus in the ``series.csv`` (series_id, split, t, value) + ``meta.csv`` layout.
-
-    Parameters
-    ----------
-    folder
-        E.g. ``../shared/bench/m3_yearly``.
-    limit
-        Keep only the first ``limit`` series (sorted by id), for quick runs.
-    """
-    folder = Path(folder)
-    long = pd.read_csv(folder / "series.csv")
-    meta = pd.read_csv(folder / "meta.csv").set_index("series_id")
-    cases = []
-    ids = sorted(long["series_id"].unique())
-    for series_id in ids[:limit] if limit else ids:
-        rows = long[long["series_id"] == series_id].sort_values("t")
-        train = rows[rows["split"] == "train"]
-        start = int(meta.loc[series_id, "start_year"]) if series_id in meta.index else 1
-        years = (start + train["t"].to_numpy() - 1).astype(np.int64)
-        series = YearlySeries(
-            name=str(series_id),
-            years=years,
-            values=train["value"].to_numpy(dtype=float),
-            unit="",
-            kind="positive",
-            concept=str(meta.loc[series_id, "category"]) if series_id in meta.index else "",
-            source=f"{folder.name} training segment",
-        )
-        cases.append(Case(series, rows.loc[rows["split"] == "test", "value"].to_numpy(dtype=float)))
-    return cases
+__all__ = [
+    "AnchorSelection",
+    "Case",
+    "Evaluation",
+    "cross_fitted",
+    "evaluate",
+    "learn_calibration",
+    "load_corpus",
+    "select_anchor_weight",
+]
 
 
 @dataclass(frozen=True)
@@ -109,144 +72,58 @@ def evaluate(
     return Evaluation(model.name, pd.concat(frames, ignore_index=True), seconds, tuple(failures))
 
 
-Windows = Literal["training", "end", "both"]
-"""Which forecast origins supply calibration errors: rolling origins inside the training segment
-(``"training"``), the end of the training segment scored on the held-out test segment (``"end"``), or both."""
-
-ErrorTable = dict[str, list[list[float]]]
-"""Errors per ``"<scale>/<group>"`` key (see :func:`~borderflows.forecast.calibration.group_key`), per horizon."""
-
-
-def case_errors(
-    case: Case,
-    *,
-    forecaster: Default | None = None,
-    windows: Windows = "training",
-    horizon: int = 6,
-    n_origins: int = 6,
-    min_train: int = 8,
-    edges: tuple[float, ...] = TREND_EDGES,
-) -> ErrorTable:
-    """Standardised errors of the default point forecast for one corpus series.
-
-    With ``windows="training"`` only the training segment is read: the last ``n_origins`` origins
-    with at least ``min_train`` points of history, horizon ``h`` scored wherever the training segment
-    still holds the value ``h`` years ahead. ``"end"`` forecasts from the end of the training segment
-    and scores against the test segment (so it must only be used for *other* series than those
-    evaluated: see :func:`cross_fitted`).
-    """
-    model = forecaster or Default()
-    values = case.train.values
-    n = values.size
-    jobs: list[tuple[YearlySeries, npt.NDArray[np.float64]]] = []
-    if windows in ("training", "both"):
-        for n_train in range(max(min_train, n - n_origins), n):
-            jobs.append((head(case.train, n_train), values[n_train : n_train + horizon]))
-    if windows in ("end", "both"):
-        jobs.append((case.train, case.test[:horizon]))
-    errors: ErrorTable = {
-        group_key(scale, g): [[] for _ in range(horizon)] for scale in ("log", "level") for g in range(len(edges) + 1)
-    }
-    for history, actual in jobs:
-        point = model.fit(history).point(horizon)
-        group = trend_group(history.values, edges)
-        for scale in ("log", "level"):
-            if scale == "log" and (np.any(history.values <= 0) or np.any(actual <= 0)):
-                continue
-            z = standardised_errors(history.values, point, actual, scale)
-            for h, value in enumerate(z):
-                errors[group_key(scale, group)][h].append(float(value))
-    return errors
-
-
-MIN_GROUP_ERRORS = 50
-"""A trend group with fewer errors than this at some horizon borrows the errors of all groups there."""
-
-
-def _pool(tables: Sequence[ErrorTable]) -> dict[str, list[npt.NDArray[np.float64]]]:
-    pooled = {
-        key: [np.asarray([e for table in tables for e in table[key][h]]) for h in range(len(per_h))]
-        for key, per_h in tables[0].items()
-    }
-    horizon = len(next(iter(pooled.values())))
-    everything = {
-        scale: [np.concatenate([v[h] for k, v in pooled.items() if k.startswith(f"{scale}/")]) for h in range(horizon)]
-        for scale in {key.split("/")[0] for key in pooled}
-    }
-    return {
-        key: [e if e.size >= MIN_GROUP_ERRORS else everything[key.split("/")[0]][h] for h, e in enumerate(per_h)]
-        for key, per_h in pooled.items()
-    }
-
-
-def _calibration(
-    tables: Sequence[ErrorTable], model: Default, windows: Windows, n_series: int, provenance: dict[str, Any]
-) -> Calibration:
-    scales = {key: learn(per_h, _scale_of(key)) for key, per_h in _pool(tables).items()}
-    description = f"{model.describe()} (statsforecast), non-seasonal; centred errors"
-    info = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "n_series": n_series,
-        "windows": windows,
-        **provenance,
-    }
-    return Calibration(description, scales, info, TREND_EDGES)
-
-
-def _scale_of(key: str) -> ErrorScale:
-    return "log" if key.startswith("log/") else "level"
-
-
 def learn_calibration(
     cases: Sequence[Case],
     *,
     forecaster: Default | None = None,
-    windows: Windows = "training",
     provenance: dict[str, Any] | None = None,
 ) -> Calibration:
-    """Learn the default forecaster's calibration from ``cases`` (training windows by default)."""
-    model = forecaster or Default()
-    tables = [case_errors(case, forecaster=model, windows=windows) for case in cases]
-    return _calibration(tables, model, windows, len(cases), provenance or {})
+    """Learn the default forecaster's calibration from ``cases`` (:mod:`borderflows.forecast.records`).
+
+    Reads each case's held-out future (its end-of-training errors are what the quantiles describe):
+    score the result only on other series (:func:`cross_fitted`,
+    :func:`borderflows.forecast.domains.leave_one_domain_out`).
+    """
+    return learn_from_records(make_records(cases, forecaster), provenance=provenance)
 
 
 def cross_fitted(
     cases: Sequence[Case],
     *,
     folds: int = 10,
-    windows: Windows = "end",
     probs: Sequence[float] = DEFAULT_PROBS,
     wrap: Callable[[Default], Forecaster] | None = None,
     label: str = "Default",
 ) -> tuple[Evaluation, float]:
     """Evaluate the default forecaster with a calibration cross-fitted across series.
 
-    Series are split into ``folds`` groups by position; each group is forecast with error quantiles
-    learned from the *other* groups only (their end-of-training forecasts scored on their test
-    segments, with ``windows="end"``), so no series' own test values shape its intervals.
-    ``wrap`` turns each fold's calibrated default forecaster into the forecaster evaluated (e.g. an
-    :class:`~borderflows.forecast.ensemble.Ensemble` containing it); ``label`` names it in the table.
+    Series are split into ``folds`` groups by position; each group is forecast through the public
+    API with a calibration learned from the *other* groups only, so no series' own test values shape
+    its intervals. ``wrap`` turns each fold's calibrated default forecaster into the forecaster
+    evaluated (e.g. an :class:`~borderflows.forecast.ensemble.Ensemble` containing it); ``label``
+    names it in the table.
 
     Returns
     -------
     tuple
         The pooled evaluation (its ``seconds`` count forecasting only) and the seconds spent learning.
     """
-    model = Default()
     start = time.perf_counter()
-    tables = [case_errors(case, forecaster=model, windows=windows) for case in cases]
-    learning = time.perf_counter() - start
+    records = make_records(cases)
     groups = np.arange(len(cases)) % folds
+    calibrations = [
+        learn_from_records([r for r, g in zip(records, groups, strict=True) if g != fold], provenance={"fold": fold})
+        for fold in range(folds)
+    ]
+    learning = time.perf_counter() - start
     parts = []
-    for fold in range(folds):
-        others = [t for t, g in zip(tables, groups, strict=True) if g != fold]
-        calibration = _calibration(others, model, windows, len(others), {"cross_fit_fold": fold})
+    for fold, calibration in enumerate(calibrations):
         members = [case for case, g in zip(cases, groups, strict=True) if g == fold]
         fold_default = Default(calibration=calibration)
         parts.append(evaluate(wrap(fold_default) if wrap else fold_default, members, probs=probs))
     scores = pd.concat([part.scores for part in parts], ignore_index=True)
     failures = tuple(f for part in parts for f in part.failures)
-    name = f"{label} ({folds}-fold cross-fitted, {windows} windows)"
+    name = f"{label} ({folds}-fold cross-fitted)"
     scores["model"] = name
     return Evaluation(name, scores, sum(part.seconds for part in parts), failures), learning
 

@@ -21,9 +21,11 @@ forecast error learned once and shipped with the package:
 
 The quantiles are heavy-tailed and asymmetric as the data make them; nothing is assumed Gaussian.
 Horizons past the learned ones are extrapolated linearly from the last two (noted in the forecast).
-The shipped constants live in ``calibration.json`` with their provenance; ``benchmarks/m3_yearly.py
---learn`` regenerates them from the M3 yearly *training* segments only (the test segments are never
-read while learning).
+With a :class:`~borderflows.forecast.adaptive.ScalePrior` per scale (:attr:`Calibration.priors`) the
+quantiles are of errors divided by their series' own relative error scale, and a new series' width
+is multiplied by its own (``spread``, :mod:`borderflows.forecast.adaptive`). The shipped constants
+live in ``calibration.json`` with their provenance; ``benchmarks/m3_yearly.py --learn`` regenerates
+them (:func:`borderflows.forecast.records.learn_from_records`).
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from borderflows.forecast.adaptive import ScalePrior
 
 ErrorScale = Literal["log", "level"]
 
@@ -136,12 +141,18 @@ class Calibration:
         Error quantiles by scale (``"log"`` and ``"level"``).
     provenance
         Where the constants came from: corpus, windows, command, date.
+    trend_edges
+        Trend-strength group boundaries (:func:`trend_group`).
+    priors
+        Series-adaptive width by scale (:mod:`borderflows.forecast.adaptive`); a scale without one
+        uses the corpus quantiles as they are (spread 1).
     """
 
     forecaster: str
     scales: dict[str, ErrorQuantiles]
     provenance: dict[str, Any] = field(default_factory=dict)
     trend_edges: tuple[float, ...] = ()
+    priors: dict[str, ScalePrior] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> ErrorQuantiles:
         return self.scales[key]
@@ -156,6 +167,7 @@ class Calibration:
             "forecaster": self.forecaster,
             "provenance": self.provenance,
             "trend_edges": list(self.trend_edges),
+            "priors": {name: prior.to_dict() for name, prior in self.priors.items()},
             "scales": {name: q.to_dict() for name, q in self.scales.items()},
         }
         Path(path).write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
@@ -163,10 +175,13 @@ class Calibration:
     @classmethod
     def from_json(cls, path: str | Path) -> Calibration:
         """Read a calibration written by :meth:`to_json`."""
+        from borderflows.forecast.adaptive import ScalePrior  # adaptive builds on this module
+
         payload = json.loads(Path(path).read_text(encoding="utf-8"))
         scales = {name: ErrorQuantiles.from_dict(q) for name, q in payload["scales"].items()}
         edges = tuple(float(e) for e in payload.get("trend_edges", ()))
-        return cls(payload["forecaster"], scales, payload.get("provenance", {}), edges)
+        priors = {name: ScalePrior.from_dict(p) for name, p in payload.get("priors", {}).items()}
+        return cls(payload["forecaster"], scales, payload.get("provenance", {}), edges, priors)
 
 
 @cache
@@ -240,14 +255,27 @@ def learn(
     point forecast itself. On the M3 training windows the combination's median error was positive
     (it under-forecast growth), but adding it back made held-out accuracy worse (first 150 M3
     series: MASE 3.40 with the shift, 3.19 without), so only the spread and shape are learned.
+
+    Learning stops at the first horizon without a finite error (a corpus with a shorter horizon
+    learns fewer horizons; later ones are extrapolated by :meth:`ErrorQuantiles.ppf`).
+
+    Raises
+    ------
+    ValueError
+        If horizon 1 has no finite error (nothing to learn from).
     """
-    rows = []
+    rows, counts = [], []
     for errors in errors_by_horizon:
         values = np.asarray(errors, dtype=float)
         values = values[np.isfinite(values)]
+        if values.size == 0:
+            break
         shift = float(np.median(values)) if centre else 0.0
         rows.append(np.quantile(values - shift, LEVELS))
-    return ErrorQuantiles(scale, LEVELS.copy(), np.vstack(rows), tuple(int(np.size(e)) for e in errors_by_horizon))
+        counts.append(int(values.size))
+    if not rows:
+        raise ValueError(f"no finite {scale}-scale errors at horizon 1: the corpus has nothing to learn from")
+    return ErrorQuantiles(scale, LEVELS.copy(), np.vstack(rows), tuple(counts))
 
 
 def predictive_quantiles(
@@ -255,11 +283,16 @@ def predictive_quantiles(
     point: npt.ArrayLike,
     quantiles: ErrorQuantiles,
     probabilities: npt.ArrayLike,
+    spread: float = 1.0,
 ) -> npt.NDArray[np.float64]:
-    """Predictive values at ``probabilities`` for each horizon: shape ``(len(probabilities), horizon)``."""
+    """Predictive values at ``probabilities`` for each horizon: shape ``(len(probabilities), horizon)``.
+
+    ``spread`` multiplies the volatility scale: the series' relative error scale when the quantiles
+    are of spread-standardised errors (:mod:`borderflows.forecast.adaptive`), 1 otherwise.
+    """
     y_hist = np.asarray(history, dtype=float)
     f = np.asarray(point, dtype=float)
-    s = volatility(y_hist, quantiles.scale)
+    s = volatility(y_hist, quantiles.scale) * spread
     columns = []
     for h, f_h in enumerate(f, start=1):
         z = quantiles.ppf(probabilities, h)

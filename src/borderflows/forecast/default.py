@@ -11,18 +11,19 @@ Point forecast
     cannot fit, the median of the others is used; if none can, the naive (last value) forecast.
 
 Predictive distribution
-    Not the members' Gaussian intervals (too narrow on yearly data) but the empirical distribution of
-    the combination's own standardised errors, learned per horizon and trend-strength group from the
-    645 M3 yearly series: each series' forecast from the end of its training part, scored on its
-    test part (:mod:`borderflows.forecast.calibration`; provenance in ``calibration.json``). Errors
-    at origins *inside* the training parts were 15-20% larger and over-covered by 4-6 points, so the
-    shipped constants use the end-of-history errors; their honest M3 score is the cross-fitted row of
-    ``benchmarks/m3_yearly.py`` (no series sees its own test values). Errors are on
-    the level scale, divided by the series' mean absolute first difference, so the same constants serve
-    positive, count and signed series (net FDI); positive and count forecasts are truncated at zero.
-    Level-scale errors gave a 95% MSIS about half that of log-scale errors on held-out M3 data (the
-    exponential right tail of log-scale intervals is very wide for volatile series). The predictive
-    median is the combined point forecast (the learned errors are centred).
+    Not the members' Gaussian intervals (too narrow on yearly data) but ``f_h + s * spread * q_h(p)``:
+    ``s`` is the series' mean absolute first difference, ``spread`` its own relative error scale
+    measured from the combination's errors at rolling origins inside its history and shrunk towards
+    a corpus prior (:mod:`borderflows.forecast.adaptive`), and ``q_h`` the empirical quantiles, per
+    horizon and trend-strength group, of end-of-history errors on a corpus of yearly series (M3
+    yearly and DOTS bilateral exports; :mod:`borderflows.forecast.calibration`, provenance in
+    ``calibration.json``). The honest scores are the leave-one-domain-out rows of
+    ``benchmarks/domains.py``: no series' own future shapes its interval. Errors are on the level
+    scale, so the same constants serve positive, count and signed series (net FDI); positive and
+    count forecasts are truncated at zero. Level-scale errors gave a 95% MSIS about half that of
+    log-scale errors on held-out M3 data (the exponential right tail of log-scale intervals is very
+    wide for volatile series). The predictive median is the combined point forecast (the learned
+    errors are centred).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy.typing as npt
 from borderflows.data.yearly import YearlySeries
 from borderflows.exceptions import DataValidationError
 from borderflows.forecast._series import Prepared, future_years, prepare, stratified_probabilities
+from borderflows.forecast.adaptive import OwnErrors
 from borderflows.forecast.baselines import fit_statsforecast, predict_mean
 from borderflows.forecast.calibration import (
     Calibration,
@@ -95,6 +97,67 @@ def error_scale(preferred: ErrorScale, values: npt.NDArray[np.float64]) -> Error
     return "log" if preferred == "log" and bool(np.all(values > 0)) else "level"
 
 
+def fit_members(members: tuple[str, ...], values: npt.NDArray[np.float64]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Fit each statsforecast member to ``values``: the fitted ones by name, and those that could not fit."""
+    fitted: dict[str, Any] = {}
+    failed: list[str] = []
+    for name in members:
+        try:
+            model = fit_statsforecast(name, values)
+            mean = predict_mean(model, 1)
+        except DataValidationError:
+            failed.append(name)
+            continue
+        if np.all(np.isfinite(mean)):
+            fitted[name] = model
+        else:
+            failed.append(name)
+    return fitted, tuple(failed)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How wide a forecast's intervals are relative to the corpus', and why.
+
+    Attributes
+    ----------
+    value
+        The factor on the volatility scale (1 without an adaptive prior).
+    own
+        The series' own rolling-origin errors (``None`` without an adaptive prior).
+    weight
+        Weight of the own errors against the corpus prior.
+    """
+
+    value: float
+    own: OwnErrors | None = None
+    weight: float = 0.0
+
+    def note(self) -> str:
+        """One sentence for the forecast's notes."""
+        if self.own is None:
+            return "interval widths as learned from the corpus (no adaptive prior in this calibration)"
+        return (
+            f"interval width {self.value:.2f} x the corpus-typical, from {self.own.n} own rolling-origin "
+            f"errors weighted {self.weight:.2f} against the corpus prior"
+        )
+
+
+def calibrated_draws(
+    results: DefaultResults, point: npt.NDArray[np.float64], spread: Spread, calibration: Calibration
+) -> npt.NDArray[np.float64]:
+    """Predictive quantile draws for ``point`` (zero-truncated and rounded as the series' kind needs)."""
+    values = results.prepared.values
+    quantiles = calibration.for_history(results.scale, values)
+    probabilities = stratified_probabilities(results.spec.n_draws)
+    draws = predictive_quantiles(values, point, quantiles, probabilities, spread.value)
+    if results.series.kind in ("count", "positive"):
+        draws = np.clip(draws, 0.0, None)  # a positive or count quantity cannot fall below zero
+    if results.series.kind == "count":
+        draws = np.round(draws)
+    return draws
+
+
 @dataclass(frozen=True)
 class DefaultResults:
     """A fitted default forecaster.
@@ -136,24 +199,38 @@ class DefaultResults:
             return np.full(horizon, self.prepared.values[-1])
         return anchored(points, self.spec.combine, self.spec.anchor, self.spec.anchor_weight)
 
+    @property
+    def calibration(self) -> Calibration:
+        """The calibration in use (the spec's, or the shipped one)."""
+        return self.spec.calibration or default_calibration()
+
+    def spread(self) -> Spread:
+        """The series' own relative error scale, shrunk towards the calibration's prior (if it has one).
+
+        Refits the members at the prior's rolling origins inside the history (a few ms each).
+        """
+        prior = self.calibration.priors.get(self.scale)
+        if prior is None:
+            return Spread(1.0)
+        own = prior.measure(self.spec.point_from_values, self.prepared.values)
+        return Spread(prior.spread(own), own, prior.weight(own.n))
+
     def forecast(self, horizon: int) -> Forecast:
         """Calibrated predictive draws for ``horizon`` years (stratified quantiles, one per draw)."""
         years = future_years(self.series, horizon)
-        calibration = self.spec.calibration or default_calibration()
-        quantiles = calibration.for_history(self.scale, self.prepared.values)
-        probabilities = stratified_probabilities(self.spec.n_draws)
-        draws = predictive_quantiles(self.prepared.values, self.point(horizon), quantiles, probabilities)
-        if self.series.kind in ("count", "positive"):
-            draws = np.clip(draws, 0.0, None)  # a positive or count quantity cannot fall below zero
-        if self.series.kind == "count":
-            draws = np.round(draws)
+        calibration = self.calibration
+        spread = self.spread()
+        draws = calibrated_draws(self, self.point(horizon), spread, calibration)
         notes = list(self.prepared.notes)
         used = ", ".join(self.fitted) or "naive (no member could fit)"
-        notes.append(f"{self.spec.describe(used)}; {self.scale}-scale errors learned from M3 yearly")
+        learned_from = calibration.provenance.get("label", "a corpus of yearly series")
+        notes.append(f"{self.spec.describe(used)}; {self.scale}-scale errors learned from {learned_from}")
+        notes.append(spread.note())
         if self.failed:
             notes.append(f"left out (could not fit): {', '.join(self.failed)}")
-        if horizon > quantiles.max_horizon:
-            notes.append(f"interval widths beyond {quantiles.max_horizon} years ahead are extrapolated")
+        max_horizon = calibration.for_history(self.scale, self.prepared.values).max_horizon
+        if horizon > max_horizon:
+            notes.append(f"interval widths beyond {max_horizon} years ahead are extrapolated")
         return Forecast(self.series, self.spec.name, years, draws, self.random_seed, None, tuple(notes))
 
 
@@ -222,21 +299,17 @@ class Default:
                 fix="add earlier years, or forecast the series it continues (e.g. across a definition break)",
             )
         prepared = prepare(series)
-        fitted: dict[str, Any] = {}
-        failed: list[str] = []
-        for name in self.members:
-            try:
-                model = fit_statsforecast(name, prepared.values)
-                mean = predict_mean(model, 1)
-            except DataValidationError:
-                failed.append(name)
-                continue
-            if np.all(np.isfinite(mean)):
-                fitted[name] = model
-            else:
-                failed.append(name)
+        fitted, failed = fit_members(self.members, prepared.values)
         scale = error_scale(self.scale, prepared.values)
-        return DefaultResults(self, series, prepared, fitted, tuple(failed), scale, random_seed)
+        return DefaultResults(self, series, prepared, fitted, failed, scale, random_seed)
+
+    def point_from_values(self, values: npt.NDArray[np.float64], horizon: int) -> npt.NDArray[np.float64]:
+        """The point forecast of :meth:`DefaultResults.point` for a plain array of regular yearly values."""
+        fitted, _ = fit_members(self.members, values)
+        if not fitted:
+            return np.full(horizon, float(values[-1]))
+        points = {name: predict_mean(model, horizon) for name, model in fitted.items()}
+        return anchored(points, self.combine, self.anchor, self.anchor_weight)
 
 
 register("Default", Default)

@@ -9,12 +9,15 @@ Built-in models register themselves when this module is first used; the Bayesian
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
+from borderflows.config import preset as sampler_preset
 from borderflows.data.yearly import YearlySeries
-from borderflows.exceptions import BorderflowsError
+from borderflows.exceptions import BorderflowsError, OptionError
 from borderflows.forecast.results import Forecast
 
 
@@ -137,3 +140,51 @@ def available() -> list[str]:
     """Names of all registered forecasters, sorted."""
     _load_builtins()
     return sorted(_REGISTRY)
+
+
+BAYESIAN_PRESET = "full"
+"""Sampler preset a Bayesian forecaster runs in when the caller names none: results of record."""
+
+
+def takes_preset(forecaster: Forecaster) -> bool:
+    """Whether ``forecaster.fit`` samples (accepts a ``preset``): the Bayesian models."""
+    return "preset" in inspect.signature(forecaster.fit).parameters
+
+
+@dataclass(frozen=True)
+class WithPreset:
+    """A Bayesian forecaster whose every fit (forecasts and backtest refits alike) runs in one preset."""
+
+    forecaster: Any
+    preset: str
+
+    @property
+    def name(self) -> str:
+        """The wrapped forecaster's name."""
+        return str(self.forecaster.name)
+
+    def fit(self, series: YearlySeries, *, random_seed: int | None = None) -> FitResults:
+        """Fit the wrapped forecaster in :attr:`preset`."""
+        results: FitResults = self.forecaster.fit(series, random_seed=random_seed, preset=self.preset)
+        return results
+
+
+def with_preset(forecaster: Forecaster, preset: str | None, *, option: str = "preset") -> Forecaster:
+    """``forecaster`` fitted in ``preset`` (default :data:`BAYESIAN_PRESET`) if it samples; as it is otherwise.
+
+    Raises
+    ------
+    OptionError
+        If ``preset`` is not a known preset, or is given for a forecaster that does not sample.
+    """
+    if not takes_preset(forecaster):
+        if preset is not None:
+            raise OptionError(
+                option,
+                f"{forecaster.name} is not a Bayesian model and has no sampler preset",
+                "leave it out, or pick a Bayesian model (e.g. damped_trend)",
+            )
+        return forecaster
+    name = preset or BAYESIAN_PRESET
+    sampler_preset(name, option)  # refuses an unknown name before anything is fitted
+    return WithPreset(forecaster, name)

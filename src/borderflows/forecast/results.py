@@ -40,6 +40,8 @@ class Forecast:
         Convergence gate for Bayesian models; ``None`` where it does not apply.
     notes
         Anything a reader should know (e.g. "pooled with 5 related series").
+    preset
+        Sampler preset of the fit that drew it (``"fast"``, ``"full"``); ``None`` where no sampler ran.
     """
 
     series: YearlySeries
@@ -49,6 +51,7 @@ class Forecast:
     random_seed: int | None = None
     diagnostics: Diagnostics | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    preset: str | None = None
 
     @property
     def horizon(self) -> int:

@@ -244,6 +244,7 @@ class BayesianFit:
             random_seed=self.random_seed if random_seed is None else random_seed,
             diagnostics=self.diagnostics,
             notes=self._notes(),
+            preset=self.preset,
         )
 
     def _level_innovation(self, rng: np.random.Generator, n: int) -> FloatArray:
