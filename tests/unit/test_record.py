@@ -157,3 +157,17 @@ def test_a_trace_carries_its_run(tmp_path: Path) -> None:
     with xr.open_dataset(tmp_path / "posterior.nc", engine="scipy") as saved:
         assert run_of(saved) == resolve_run("fast").scaled(2).to_dict()
     assert run_of(xr.DataTree.from_dict({"posterior": posterior})) == {}
+
+
+def test_the_report_reads_what_write_record_wrote(toy: Toy, tmp_path: Path) -> None:
+    from borderflows.report.record import diagnostics_frame, read_record
+
+    (tmp_path / "spec.toml").write_text(SPEC)
+    spec = load_spec(tmp_path)
+    write_record(Toy(toy.table, citable=False), tmp_path, spec=spec, headlines=("S.",), reasons=("toy: R-hat",))
+    record = read_record(spec, tmp_path)
+    assert not record.output.citable
+    assert record.output.reasons == ("toy: R-hat",)
+    assert record.manifest is not None
+    assert record.manifest.runs["toy"]["draws_factor"] == 2
+    assert diagnostics_frame(record.diagnostics)["fit"].tolist() == ["toy"]
