@@ -81,6 +81,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ("forecast-prob-above-one", ["forecast", "{tmp}/short.csv", "--prob", "1.5"], "'--prob'"),
     ("forecast-prob-one", ["forecast", "{tmp}/short.csv", "--prob", "1"], "'--prob'"),
     ("forecast-unknown-kind", ["forecast", "{tmp}/short.csv", "--kind", "wald"], "'--kind'"),
+    (
+        "forecast-unknown-preset",
+        ["forecast", "{tmp}/short.csv", "--model", "DampedTrend", "--preset", "quick"],
+        "'--preset'",
+    ),
     ("forecast-unknown-model", ["forecast", "{tmp}/short.csv", "--model", "Prophet"], "'--model'"),
     ("forecast-unknown-series-kind", ["forecast", "{tmp}/short.csv", "--series-kind", "money"], "'--series-kind'"),
     ("forecast-horizon-zero", ["forecast", "{tmp}/short.csv", "--horizon", "0"], "'--horizon'"),
