@@ -47,6 +47,7 @@ def test_lognormal_fit_contract(rng: np.random.Generator) -> None:
     assert forecast.years.tolist() == [2015, 2016, 2017, 2018]
     assert np.all(forecast.draws > 0)
     assert forecast.diagnostics is fit.diagnostics
+    assert forecast.preset == "fast"  # the preset that drew it, which the CLI's manifest records
     table = forecast.interval(0.8)
     assert {"lower", "upper", "prob", "kind", "citable"} <= set(table.columns)
     assert (table["prob"] == 0.8).all()
