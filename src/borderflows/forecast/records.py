@@ -147,7 +147,7 @@ def make_records(
 
 @dataclass(frozen=True)
 class _Prior:
-    """A scale's prior before its strength is chosen: growth, per-series ratios and counts."""
+    """A scale's prior before its strength is chosen: the growth curve ``g_h`` and the centre ``m``."""
 
     growth: npt.NDArray[np.float64]
     centre: float
