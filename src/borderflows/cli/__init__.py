@@ -38,6 +38,7 @@ def _register() -> None:
     app.command(name="report")(report_cmd.report)
     app.command(name="notebooks")(report_cmd.notebooks)
     app.command(name="mirror")(mirror_cmd.mirror)
+    app.command(name="mirror-world")(mirror_cmd.mirror_world)
 
 
 _register()

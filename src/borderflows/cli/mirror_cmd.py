@@ -43,13 +43,15 @@ def mirror(
     walk: Annotated[
         str | None,
         typer.Option(
-            help="Share walk: centred (data pin u down) or non-centred (u weakly informed); default: the model's."
+            help="Share walk: auto (default: non-centred, centred if that fails the gate), centred or non-centred."
         ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Output directory.")] = Path("mirror_out"),
     preset: Annotated[str, typer.Option(help="fast (smoke runs) or full (results of record).")] = "full",
     seed: Annotated[int | None, typer.Option(help="Random seed (drawn and recorded when omitted).")] = None,
-    strict: Annotated[bool, typer.Option(help="Exit 3 when the fit fails the convergence gate.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit 3 when the result is not citable (convergence or identification).")
+    ] = False,
 ) -> None:
     """Estimate the share of EXPORTER->IMPORTER trade missing from the importer's records, year by year."""
     probs = options.probabilities(prob, (0.5, 0.9))
@@ -86,4 +88,24 @@ def mirror(
     console.print(headline(results, prob=max(probs)))
     console.print(f"wrote tables, figures, diagnostics, manifest and posterior to {out}")
     if strict and not results.citable:
-        fail(f"not citable: {results.diagnostics.verdict}", code=EXIT_NOT_CITABLE)
+        fail(results.verdict, code=EXIT_NOT_CITABLE)
+
+
+def mirror_world(
+    preset: Annotated[str, typer.Option(help="fast (smoke runs) or full (results of record).")] = "full",
+    seed: Annotated[int | None, typer.Option(help="Random seed; default the committed posterior's.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write it; default the committed world posterior (models/world_panel).")
+    ] = None,
+) -> None:
+    """Refit the world panel: every DOTS pair's usual mirror ratio (margin, reporters, covariates, spread)."""
+    options.sampler_preset(preset)
+    options.seed(seed)
+    if out is not None:
+        options.output_folder(out)
+    from borderflows.mirror.world import WORLD_SEED, default_world_dir, refit_world
+
+    world = refit_world(out, random_seed=WORLD_SEED if seed is None else seed, preset=preset)
+    verdict = world.manifest["diagnostics"]["verdict"]  # type: ignore[index]
+    console.print(world.summary().to_string(index=False))
+    console.print(f"{world.manifest['n_pairs']} pairs; {verdict}; wrote {out or default_world_dir()}")

@@ -75,6 +75,68 @@ class EvidenceTerms:
 
 
 @dataclass(frozen=True)
+class OffsetPrior:
+    """Prior of the pair's persistent log mirror ratio ``c`` under no shortfall, and where it came from.
+
+    ``c ~ StudentT(nu, loc, scale)``. From the world panel, ``loc`` is the mean of the world's prediction
+    ``mu`` for a pair like this one and ``scale`` adds ``mu``'s uncertainty to the world's ``pair_sd``.
+
+    Attributes
+    ----------
+    loc, scale
+        Location and scale of the Student-t.
+    source
+        ``"world"`` (learned from the world panel) or ``"priors"`` (pair mode: margin and reporter-bias
+        priors plus the prior pair spread; outputs say the answer leans on them).
+    margin, reporters, covariates
+        Draws of the parts of ``mu``: log(1 + tau), b_imp[i] - b_exp[e], and the covariates' effect.
+    pair_sd, nu
+        Spread (of pairs of this size) and tail degrees of freedom of pairs around their prediction (world
+        posterior medians).
+    drift_sd
+        Per-year random-walk sd of the pair's own ratio around ``c``: how fast comparable pairs' mirror
+        ratios drift in the world panel (:class:`~borderflows.mirror.world.DriftScale`).
+    residual, percentile
+        The pair's own world-panel mean log ratio minus ``mu``, and the share (%) of the world's pairs
+        below it; ``None`` when the pair is not in the world panel.
+    """
+
+    loc: float
+    scale: float
+    source: str
+    margin: FloatArray
+    reporters: FloatArray
+    covariates: FloatArray
+    pair_sd: float
+    nu: float
+    drift_sd: float
+    residual: float | None = None
+    percentile: float | None = None
+
+
+def prior_offset(n_draws: int = 4000, seed: int = 0) -> OffsetPrior:
+    """The offset prior from the margin and reporter-bias priors alone (pair mode)."""
+    from borderflows.mirror import priors
+
+    rng = np.random.default_rng(seed)
+    margin = rng.normal(priors.MARGIN_LOG_CENTRE, priors.MARGIN_SD, n_draws)
+    reporters = rng.normal(0.0, priors.REPORTER_BIAS_SCALE * math.sqrt(2.0), n_draws)
+    spread = priors.PAIR_EFFECT_SCALE
+    scale = math.sqrt(priors.MARGIN_SD**2 + 2 * priors.REPORTER_BIAS_SCALE**2 + spread**2)
+    return OffsetPrior(
+        loc=priors.MARGIN_LOG_CENTRE,
+        scale=scale,
+        source="priors",
+        margin=margin,
+        reporters=reporters,
+        covariates=np.zeros(n_draws),
+        pair_sd=spread,
+        nu=priors.OFFSET_NU,
+        drift_sd=priors.PAIR_DRIFT_SD,
+    )
+
+
+@dataclass(frozen=True)
 class MirrorData:
     """Arrays for one fit of the mirror-gap model.
 
@@ -88,16 +150,11 @@ class MirrorData:
         Positions in ``years`` and log values (USD m) of the exporter's usable reports X (FOB).
     m_idx, log_m
         Same for the importer's usable reports M (CIF).
-    exporters, importers
-        Reporter labels for the exporter-bias and importer-bias vectors; the target exporter is
-        ``exporters[0]`` and the target importer ``importers[0]``.
-    panel_exp, panel_imp
-        Per panel pair: the exporter's and importer's positions in ``exporters``/``importers``.
-    panel_mean, panel_se, panel_n
-        Per panel pair: mean log mirror ratio log(M/X) over its years, the standard error of that mean
-        (sd over years / sqrt(years)) and the number of years. Empty in pair mode.
-    pairs
-        Labels ``"EXP->IMP"`` of the panel pairs.
+    offset
+        The prior of the pair's persistent log mirror ratio (from the world panel, or from priors).
+    steps
+        Years where a reporter's coverage changed (:data:`~borderflows.mirror.priors.KNOWN_STEPS`): the log
+        mirror ratio may step there.
     excluded
         Reports left out of the likelihood because they are not independent.
     evidence
@@ -113,14 +170,8 @@ class MirrorData:
     log_x: FloatArray
     m_idx: IntArray
     log_m: FloatArray
-    exporters: tuple[str, ...]
-    importers: tuple[str, ...]
-    panel_exp: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    panel_imp: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    panel_mean: FloatArray = field(default_factory=lambda: np.zeros(0))
-    panel_se: FloatArray = field(default_factory=lambda: np.zeros(0))
-    panel_n: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    pairs: tuple[str, ...] = ()
+    offset: OffsetPrior = field(default_factory=lambda: prior_offset())
+    steps: tuple[int, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
     evidence: EvidenceTerms | None = None
     x_reported: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -132,16 +183,6 @@ class MirrorData:
         return len(self.years)
 
     @property
-    def has_panel(self) -> bool:
-        """Whether panel observations are present."""
-        return len(self.panel_mean) > 0
-
-    @property
-    def n_panel_pair_years(self) -> int:
-        """Pair-years behind the panel summaries."""
-        return int(self.panel_n.sum())
-
-    @property
     def n_excluded(self) -> int:
         """How many reports were left out as not independent."""
         return len(self.excluded)
@@ -150,21 +191,6 @@ class MirrorData:
     def x_missing(self) -> IntArray:
         """Year positions without a usable exporter report."""
         return np.setdiff1d(np.arange(self.n_years), self.x_idx).astype(np.int64)
-
-    @property
-    def y_idx(self) -> IntArray:
-        """Year positions of all reports, exporter's first (the model's stacked observation vector)."""
-        return np.concatenate([self.x_idx, self.m_idx]).astype(np.int64)
-
-    @property
-    def log_y(self) -> FloatArray:
-        """Stacked log reports: exporter's, then importer's."""
-        return np.concatenate([self.log_x, self.log_m]).astype(float)
-
-    @property
-    def is_m(self) -> FloatArray:
-        """1.0 for importer reports in the stacked vector, 0.0 for exporter reports."""
-        return np.concatenate([np.zeros(len(self.x_idx)), np.ones(len(self.m_idx))])
 
     def structure_key(self) -> tuple[Any, ...]:
         """Everything that fixes the shape of the model graph (same key: a compiled model can be reused)."""
@@ -181,54 +207,42 @@ class MirrorData:
             tuple(self.x_missing.tolist()),
             len(self.x_idx),
             len(self.m_idx),
-            len(self.exporters),
-            len(self.importers),
-            len(self.pairs),
+            self.steps,
             ev,
         )
 
     def data_values(self) -> dict[str, np.ndarray]:
         """Values of the observed ``pm.Data`` containers of the model, by name (for ``compiled.with_data``).
 
-        The margin prior's ``margin_centre`` and ``margin_sd`` are data too; the caller adds them.
+        The offset prior's location and scale are data too, so one compiled graph serves every pair
+        of the same shape.
         """
         values: dict[str, np.ndarray] = {
             "x_idx": self.x_idx,
             "log_x": self.log_x,
             "m_idx": self.m_idx,
             "log_m": self.log_m,
+            "offset_loc": np.asarray(self.offset.loc, dtype=float),
+            "offset_scale": np.asarray(self.offset.scale, dtype=float),
+            "offset_nu": np.asarray(self.offset.nu, dtype=float),
+            "drift_sd": np.asarray(self.offset.drift_sd, dtype=float),
         }
-        if self.has_panel:
-            values.update(
-                panel_exp=self.panel_exp,
-                panel_imp=self.panel_imp,
-                panel_mean=self.panel_mean,
-                panel_se=self.panel_se,
-            )
         if self.evidence is not None and self.evidence.n:
             values["evidence_value"] = self.evidence.value
         return values
 
-    def with_observed(
-        self,
-        log_x: FloatArray,
-        log_m: FloatArray,
-        panel_mean: FloatArray | None = None,
-    ) -> MirrorData:
+    def with_observed(self, log_x: FloatArray, log_m: FloatArray) -> MirrorData:
         """A copy with new observed values at the same positions (for simulation studies)."""
-        return replace(
-            self,
-            log_x=np.asarray(log_x, dtype=np.float64),
-            log_m=np.asarray(log_m, dtype=np.float64),
-            panel_mean=self.panel_mean if panel_mean is None else np.asarray(panel_mean, dtype=np.float64),
-        )
+        return replace(self, log_x=np.asarray(log_x, dtype=np.float64), log_m=np.asarray(log_m, dtype=np.float64))
 
 
-def _year_grid(table: pd.DataFrame, years: tuple[int, int] | None) -> IntArray:
+def _year_grid(table: pd.DataFrame, years: tuple[int, int] | None, first_year: int | None = None) -> IntArray:
     if years is not None:
         first, last = int(years[0]), int(years[1])
     else:
         have = table.loc[table["exports_reported"].notna() | table["imports_reported"].notna(), "year"]
+        if first_year is not None:
+            have = have[have >= first_year]
         if have.empty:
             raise DataValidationError(
                 "the mirror pair has no reported value in any year",
@@ -246,9 +260,11 @@ def _year_grid(table: pd.DataFrame, years: tuple[int, int] | None) -> IntArray:
 
 
 def pair_arrays(
-    pair: PairLike, years: tuple[int, int] | None = None
+    pair: PairLike, years: tuple[int, int] | None = None, first_year: int | None = None
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray, list[Exclusion], FloatArray, FloatArray]:
     """Usable exporter and importer reports of the target pair on a consecutive year grid.
+
+    The grid is ``years``, or every year with a report (from ``first_year`` on, when given).
 
     Returns
     -------
@@ -256,7 +272,7 @@ def pair_arrays(
         ``(years, x_idx, log_x, m_idx, log_m, excluded, x_reported, m_reported)``.
     """
     table = pair.table.sort_values("year")
-    grid = _year_grid(table, years)
+    grid = _year_grid(table, years, first_year)
     position = {int(y): i for i, y in enumerate(grid)}
     x_idx: list[int] = []
     log_x: list[float] = []
@@ -307,107 +323,32 @@ def pair_arrays(
     )
 
 
-PANEL_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd_m")
-MIN_PAIR_YEARS = 10
-"""A panel pair enters only with at least this many years of both reports (its noise scale is learned)."""
-MIN_PAIR_USD_M = 10.0
-"""...and a median smaller-side value of at least $10m: tiny flows are dominated by rounding and timing."""
-
-
-def panel_ratios(
-    panel: pd.DataFrame,
+def evidence_terms(
+    statements: pd.DataFrame,
     exporter: str,
     importer: str,
-    years: tuple[int, int] | None = None,
-) -> tuple[pd.DataFrame, list[Exclusion]]:
-    """Pair-year log mirror ratios log(M_cif / X_fob) from a DOTS panel, leaving out the target pair.
+    years: IntArray,
+    reported_years: frozenset[int] = frozenset(),
+) -> EvidenceTerms:
+    """Select the statements that add information about the whole flow and map their years to the grid.
 
-    Kept: pairs in which the target exporter or importer is one side (their other partners), with
-    at least :data:`MIN_PAIR_YEARS` years of both reports and a median flow of :data:`MIN_PAIR_USD_M`.
+    Every supported measure (a gap in USD, a gap share, a ratio) is a function of the two reports of its
+    year. A statement whose candidate years all have both reports in the likelihood restates them ("nearly
+    $13bn" in 2024 is 27.95 - 15.15) and would count the same data twice, so it never enters; only
+    statements about years where a report is missing add information. Statements about one product,
+    another pair, an unknown measure or years outside the grid are skipped too, each with a reason in
+    ``skipped``.
 
     Parameters
     ----------
-    panel
-        Frame with the :func:`borderflows.data.dots_panel` columns.
+    statements
+        Evidence frame (:func:`borderflows.data.evidence` columns).
     exporter, importer
-        The target pair; both of its directions are left out (they enter through the pair model).
+        The pair.
     years
-        Inclusive year range to keep; default all.
-
-    Returns
-    -------
-    tuple
-        Frame with ``exporter``, ``importer``, ``year``, ``log_ratio`` and the exclusions.
-    """
-    missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
-    if missing:
-        raise DataValidationError(
-            f"the panel lacks column(s) {', '.join(missing)}",
-            column=missing[0],
-            fix="pass the frame returned by borderflows.data.dots_panel()",
-        )
-    frame = panel.copy()
-    if years is not None:
-        frame = frame[(frame["year"] >= years[0]) & (frame["year"] <= years[1])]
-    flag_cols = [c for c in ("estimated", "derived_from_partner") if c in frame.columns]
-    not_independent = np.zeros(len(frame), dtype=bool)
-    for col in flag_cols:
-        not_independent |= frame[col].fillna(False).astype(bool).to_numpy()
-    if "usable" in frame.columns:
-        not_independent |= ~frame["usable"].fillna(False).astype(bool).to_numpy()
-    target = {(exporter, importer), (importer, exporter)}
-    is_target = np.array([(r, p) in target for r, p in zip(frame["reporter"], frame["partner"], strict=True)])
-    excluded = [
-        Exclusion(int(r["year"]), str(r["flow"]), str(r["reporter"]), str(r["partner"]), "not an independent report")
-        for r in frame[not_independent & ~is_target].to_dict("records")
-    ]
-    frame = frame[~not_independent & ~is_target]
-    exports = frame[frame["flow"] == "exports_fob"].rename(columns={"reporter": "exporter", "partner": "importer"})
-    imports = frame[frame["flow"] == "imports_cif"].rename(columns={"reporter": "importer", "partner": "exporter"})
-    merged = exports[["exporter", "importer", "year", "value_usd_m"]].merge(
-        imports[["exporter", "importer", "year", "value_usd_m"]],
-        on=["exporter", "importer", "year"],
-        suffixes=("_x", "_m"),
-    )
-    merged = merged[(merged["value_usd_m_x"] > 0) & (merged["value_usd_m_m"] > 0)]
-    touches = {exporter, importer}
-    merged = merged[merged["exporter"].isin(touches) | merged["importer"].isin(touches)]
-    size = merged[["value_usd_m_x", "value_usd_m_m"]].min(axis=1).groupby([merged["exporter"], merged["importer"]])
-    keep = (size.transform("count") >= MIN_PAIR_YEARS) & (size.transform("median") >= MIN_PAIR_USD_M)
-    merged = merged[keep].copy()
-    merged["log_ratio"] = np.log(merged["value_usd_m_m"]) - np.log(merged["value_usd_m_x"])
-    merged = merged.sort_values(["exporter", "importer", "year"]).reset_index(drop=True)
-    return merged[["exporter", "importer", "year", "log_ratio"]], excluded
-
-
-def pair_summaries(ratios: pd.DataFrame) -> pd.DataFrame:
-    """Per panel pair: years, mean log mirror ratio and the standard error of that mean.
-
-    The panel enters the model through these summaries (a random-effects meta-analysis of the pairs'
-    mean ratios) rather than pair by pair-year: the fit then scales with the number of pairs, not
-    pair-years, and each pair's own year-to-year noise weighs its mean (docs/mirror_model.md).
-
-    Parameters
-    ----------
-    ratios
-        Pair-year frame from :func:`panel_ratios`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``exporter, importer, n_years, mean, se``, one row per pair, in the order of ``ratios``.
-    """
-    grouped = ratios.groupby(["exporter", "importer"], sort=False)["log_ratio"]
-    out = grouped.agg(n_years="count", mean="mean", sd="std").reset_index()
-    out["se"] = out["sd"] / np.sqrt(out["n_years"])
-    return out[["exporter", "importer", "n_years", "mean", "se"]]
-
-
-def evidence_terms(statements: pd.DataFrame, exporter: str, importer: str, years: IntArray) -> EvidenceTerms:
-    """Select the statements about the whole flow of this pair and map their candidate years to the grid.
-
-    Statements about one product, another pair, an unknown measure or years outside the grid are
-    skipped, each with a reason in ``skipped``.
+        The model's year grid.
+    reported_years
+        Years in which both the exporter's and the importer's usable reports enter the likelihood.
     """
     ids: list[str] = []
     measure: list[str] = []
@@ -434,6 +375,9 @@ def evidence_terms(statements: pd.DataFrame, exporter: str, importer: str, years
         if not candidates:
             skipped.append(f"{sid}: year {y_min}-{y_max} outside the modelled years {first}-{last}")
             continue
+        if all(y in reported_years for y in candidates):
+            skipped.append(f"{sid}: restates both reports of {y_min}-{y_max}, already in the likelihood")
+            continue
         if not np.isfinite(float(row.value)) or (row.measure == "gap_usd_m" and float(row.value) == 0):
             skipped.append(f"{sid}: value {row.value!r} cannot carry a relative uncertainty")
             continue
@@ -456,59 +400,43 @@ def evidence_terms(statements: pd.DataFrame, exporter: str, importer: str, years
     )
 
 
+def known_steps(exporter: str, importer: str, years: IntArray) -> tuple[int, ...]:
+    """Known coverage steps of the pair's two reporters strictly inside the year grid."""
+    from borderflows.mirror.priors import KNOWN_STEPS
+
+    wanted = set(KNOWN_STEPS.get(("exports", exporter), ())) | set(KNOWN_STEPS.get(("imports", importer), ()))
+    return tuple(sorted(y for y in wanted if years[0] < y <= years[-1]))
+
+
 def build_inputs(
     pair: PairLike,
     *,
-    panel: pd.DataFrame | None = None,
+    offset: OffsetPrior | None = None,
     statements: pd.DataFrame | None = None,
     years: tuple[int, int] | None = None,
-    panel_years: tuple[int, int] | None = None,
+    first_year: int | None = None,
 ) -> MirrorData:
-    """Assemble :class:`MirrorData` for a pair, optionally with a panel and evidence statements.
+    """Assemble :class:`MirrorData` for a pair, with its offset prior and optionally evidence statements.
 
     Parameters
     ----------
     pair
         The target pair (a :class:`borderflows.data.MirrorPair`).
-    panel
-        DOTS panel frame; ``None`` for pair-only mode.
+    offset
+        Prior of the pair's persistent log mirror ratio; ``None`` uses :func:`prior_offset` (pair mode).
     statements
         Evidence statements (``borderflows.data.evidence()`` columns); ``None`` to leave them out.
     years
         Inclusive year range of the target pair; default the range with any report.
-    panel_years
-        Inclusive year range of panel rows; default all.
+    first_year
+        With ``years=None``, the earliest year to keep.
     """
     exporter, importer = str(pair.exporter), str(pair.importer)
-    grid, x_idx, log_x, m_idx, log_m, excluded, x_rep, m_rep = pair_arrays(pair, years)
-    exporters = [exporter]
-    importers = [importer]
-    panel_fields: dict[str, Any] = {}
-    if panel is not None:
-        ratios, panel_excluded = panel_ratios(panel, exporter, importer, panel_years)
-        excluded = excluded + panel_excluded
-        if ratios.empty:
-            raise DataValidationError(
-                "the panel holds no pair-year with both reports usable",
-                column="value_usd_m",
-                fix="pass a wider panel, or use mode='pair'",
-            )
-        for name in ratios["exporter"].unique():
-            if name not in exporters:
-                exporters.append(str(name))
-        for name in ratios["importer"].unique():
-            if name not in importers:
-                importers.append(str(name))
-        summaries = pair_summaries(ratios)
-        panel_fields = {
-            "panel_exp": np.asarray([exporters.index(e) for e in summaries["exporter"]], dtype=np.int64),
-            "panel_imp": np.asarray([importers.index(i) for i in summaries["importer"]], dtype=np.int64),
-            "panel_mean": summaries["mean"].to_numpy(dtype=float),
-            "panel_se": summaries["se"].to_numpy(dtype=float),
-            "panel_n": summaries["n_years"].to_numpy(dtype=np.int64),
-            "pairs": tuple(summaries["exporter"] + "->" + summaries["importer"]),
-        }
-    evidence = None if statements is None else evidence_terms(statements, exporter, importer, grid)
+    grid, x_idx, log_x, m_idx, log_m, excluded, x_rep, m_rep = pair_arrays(pair, years, first_year)
+    evidence = None
+    if statements is not None:
+        both = frozenset(int(grid[k]) for k in np.intersect1d(x_idx, m_idx))
+        evidence = evidence_terms(statements, exporter, importer, grid, reported_years=both)
     return MirrorData(
         exporter=exporter,
         importer=importer,
@@ -517,11 +445,10 @@ def build_inputs(
         log_x=log_x,
         m_idx=m_idx,
         log_m=log_m,
-        exporters=tuple(exporters),
-        importers=tuple(importers),
+        offset=prior_offset() if offset is None else offset,
+        steps=known_steps(exporter, importer, grid),
         excluded=tuple(excluded),
         evidence=evidence,
         x_reported=x_rep,
         m_reported=m_rep,
-        **panel_fields,
     )

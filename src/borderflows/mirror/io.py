@@ -11,8 +11,8 @@ import xarray as xr
 
 from borderflows.diagnostics.gate import Diagnostics, GateThresholds
 from borderflows.exceptions import ResultsMismatchError
-from borderflows.mirror.inputs import EvidenceTerms, Exclusion, MirrorData
-from borderflows.mirror.priors import MarginPrior
+from borderflows.mirror.identification import Identification
+from borderflows.mirror.inputs import EvidenceTerms, Exclusion, MirrorData, OffsetPrior
 from borderflows.results.manifest import Manifest, load_manifest
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def _inputs_to_json(data: MirrorData) -> dict[str, Any]:
             out[name] = {"dtype": str(value.dtype), "values": listed}
         elif name == "excluded":
             out[name] = [vars(e) for e in value]
-        elif name == "evidence":
+        elif name in ("evidence", "offset"):
             out[name] = None if value is None else {k: _plain(getattr(value, k)) for k in vars(value)}
         else:
             out[name] = _plain(value)
@@ -71,6 +71,9 @@ def _inputs_from_json(raw: dict[str, Any]) -> MirrorData:
                     skipped=tuple(value["skipped"]),
                 )
             )
+        elif name == "offset":
+            arrays = {k: np.asarray(value[k], dtype=float) for k in ("margin", "reporters", "covariates")}
+            kwargs[name] = OffsetPrior(**{**value, **arrays})
         elif isinstance(value, list):
             kwargs[name] = tuple(value)
         else:
@@ -127,14 +130,9 @@ def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
         raise ResultsMismatchError(f"{folder} holds no {MANIFEST_FILE}; it was not written by MirrorGapResults.save")
     manifest = load_manifest(folder / MANIFEST_FILE)
     extra = manifest.extra
-    mode = str(extra.get("mode", "panel"))
-    if mode not in ("panel", "pair"):
-        raise ResultsMismatchError(f"saved result has unknown mode {mode!r}")
-    spec = MirrorGap(
-        mode=mode,  # type: ignore[arg-type]
-        margin=MarginPrior(centre=float(extra["margin_centre"]), sd=float(extra["margin_sd"])),
-        breakpoints=tuple(int(b) for b in extra.get("breakpoints", ())),
-    )
+    if "spec" not in extra:
+        raise ResultsMismatchError(f"{folder} was written by an older mirror model (no spec in its manifest); refit it")
+    spec = MirrorGap.from_dict(extra["spec"])
     manifest.check_matches(model_id=model_id or spec.model_id)
     tree = xr.DataTree()
     for group in GROUPS:
@@ -146,6 +144,14 @@ def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
     diag.pop("verdict", None)
     diag["ebfmi"] = tuple(diag["ebfmi"])
     diag["reasons"] = tuple(diag["reasons"])
+    ident = extra["identification"]
+    identification = Identification(
+        year=int(ident["year"]),
+        identified=bool(ident["identified"]),
+        lower=float(ident["lower"]),
+        sd_ratio=float(ident["sd_ratio"]),
+        reason=str(ident["reason"]),
+    )
     return MirrorGapResults(
         spec=spec,
         data=data,
@@ -153,5 +159,6 @@ def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
         random_seed=manifest.random_seed,
         preset=manifest.preset,
         diagnostics=Diagnostics(**diag, thresholds=thresholds),
+        identification=identification,
         data_hash=manifest.data_hash,
     )

@@ -1,35 +1,33 @@
-"""The mirror-gap model as a PyMC graph.
+"""The mirror-gap model for one pair as a PyMC graph (stage 2; stage 1 is :mod:`borderflows.mirror.world`).
 
 For the target pair (exporter e, importer i), year t, on the log scale (``l_t = log X_t``, the
 exporter's report, observed where reported)::
 
     l_t - l_{t-1}  ~ Normal(drift, sigma_s)                              exporter's level: random walk
     logit u_t      = w_t + sum_b beta_b 1[t >= b],  w: Gaussian RW(sigma_u)  underreporting share
-    log M_t        ~ Normal(l_t + log(1 + tau) + log(1 - u_t) + b_imp[i] - b_exp[e], sigma_d)
+    c              ~ StudentT(offset_nu, offset_loc, offset_scale)       the pair's usual log(M/X)
+    a_t            = RW(drift_sd) - its mean                             the ratio's drift around c
+    k_t            = sum_k kappa_k 1[t >= k]                             known coverage steps
+    log M_t        ~ Normal(l_t + c + a_t + k_t + log(1 - u_t), sigma_d)  importer's record
 
-True shipments are ``s_t = l_t - b_exp[e]``; the importer's expected record under full reporting is
-``s_t + log(1 + tau) + b_imp[i]``. The three noise scales have inverse-gamma priors on their variances
-and are integrated out (:class:`~borderflows.mirror.priors.ScalePrior`): the walk's steps, the level's
-steps and the importer's residuals each get a multivariate Student-t, and the scales are drawn after
-sampling from their exact conditionals (:func:`borderflows.mirror.posterior.with_noise_scales`).
+``c`` is the log mirror ratio the pair would show with no shortfall: what the world panel predicts for a
+pair like it (margin, the two reporters' usual behaviour, pair covariates) plus the pair's own
+persistent effect, whose spread is the world's ``pair_sd`` (:meth:`WorldPosterior.offset_prior`). So
+``u_t`` is the pair's shortfall beyond what comparable pairs show, and the pair's own heterogeneity is
+part of its interval. Comparable pairs' ratios also drift over the years (``drift_sd``, measured in the
+world panel by size of flow), so only a fall beyond that drift reads as a shortfall. The three noise
+scales have inverse-gamma priors on their variances and are integrated out
+(:class:`~borderflows.mirror.priors.ScalePrior`): the walk's steps, the level's steps and
+the importer's residuals each get a multivariate Student-t, and the scales are drawn after sampling
+from their exact conditionals (:func:`borderflows.mirror.posterior.with_noise_scales`).
 
-Panel mode adds, for every other pair p = (e', i') touching e or i, the mean of its yearly log mirror
-ratios over the DOTS panel years, ``ybar_p`` with standard error ``se_p``::
+Evidence statements that add information (not restating reports already in the likelihood; see
+:func:`borderflows.mirror.inputs.evidence_terms`) add a potential: each statement's measured quantity
+(gap in USD m, a share, or a ratio of the expected *reported* values) has a normal likelihood
+(``eq``/``approx``) or a soft normal-CDF bound (``gt``/``lt``), mixed over its candidate years.
 
-    ybar_p ~ StudentT(nu, log(1 + tau) + b_imp[i'] - b_exp[e'], sqrt(pair_sd^2 + se_p^2))
-
-with reporter biases ``b ~ Normal(0, REPORTER_BIAS_SCALE)`` shared by all pairs a reporter appears in
-(mean zero: a reporter's usual behaviour relative to the average reporter) and ``pair_sd`` the spread
-of pairs around their reporters' prediction. The panel pins down each reporter's usual mirror ratio, so
-``u_t`` is the target pair's excess over it. In pair mode the pair's two biases are informed by the
-prior only and the answer leans on it.
-
-Evidence statements add a potential: each statement's measured quantity (gap in USD m, a share, or
-a ratio of the expected *reported* values) has a normal likelihood (``eq``/``approx``) or a soft
-normal-CDF bound (``gt``/``lt``), mixed with equal weights over the statement's candidate years.
-
-All observed values live in ``pm.Data`` containers named as in :meth:`MirrorData.data_values`, plus
-``margin_centre``/``margin_sd``, so a compiled model can be re-used with new values of the same shape.
+All observed values live in ``pm.Data`` containers named as in :meth:`MirrorData.data_values`, so a
+compiled model can be re-used for another pair with the same shape.
 """
 
 from __future__ import annotations
@@ -75,13 +73,12 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
     -------
     pymc.Model
         Free variables: ``logit_u_start``, ``logit_u_later`` (``sigma_u_squared`` and
-        ``logit_u_innovations`` when non-centred), ``beta`` (with breakpoints), ``log1p_tau``,
-        ``b_exp``, ``b_imp``, ``drift``, ``l_missing`` (with missing exporter reports) and ``pair_sd``
-        in panel mode. Deterministics: ``u``, ``tau``, ``level`` and the sums of squares of the
-        collapsed scales, ``share_step_ss`` (centred walk only), ``level_step_ss`` and
-        ``report_noise_ss``.
-        Observed: ``obs`` (importer's log reports) and ``obs_panel`` in panel mode; potentials
-        ``level_walk`` (the exporter's level random walk) and ``evidence``.
+        ``logit_u_innovations`` when non-centred), ``beta`` (with breakpoints), ``offset``, ``pair_drift_steps``,
+        ``coverage_step`` (with known coverage changes),
+        ``drift`` and ``l_missing`` (with missing exporter reports). Deterministics: ``u``, ``pair_drift``, ``level``
+        and the sums of squares of the collapsed scales, ``share_step_ss`` (centred walk only),
+        ``level_step_ss`` and ``report_noise_ss``. Observed: ``obs`` (importer's log reports);
+        potentials ``level_walk`` (the exporter's level random walk) and ``evidence``.
     """
     if spec is None:
         from borderflows.mirror.spec import MirrorGap
@@ -93,13 +90,11 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
     coords: dict[str, object] = {
         "year": data.years.tolist(),
         "step": data.years[1:].tolist(),
-        "exporter": list(data.exporters),
-        "importer": list(data.importers),
     }
     if kept:
         coords["breakpoint"] = list(kept)
-    if data.has_panel:
-        coords["pair"] = list(data.pairs)
+    if data.steps:
+        coords["coverage_year"] = list(data.steps)
     with pm.Model(coords=coords) as model:
         x_idx = pm.Data("x_idx", data.x_idx)
         log_x = pm.Data("log_x", data.log_x)
@@ -132,16 +127,17 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         pm.Deterministic("u", pm.math.invlogit(logit_u), dims="year")
         log1m_u = -pt.softplus(logit_u)  # log(1 - u), stable for any logit
 
-        margin_centre = pm.Data("margin_centre", np.float64(spec.margin.log_centre))
-        margin_sd = pm.Data("margin_sd", np.float64(spec.margin.sd))
-        log1p_tau = pm.Normal("log1p_tau", margin_centre, margin_sd)
-        pm.Deterministic("tau", pt.expm1(log1p_tau))
-
-        if data.has_panel:
-            b_exp, b_imp = _panel_terms(data, log1p_tau)
-        else:
-            b_exp = pm.Normal("b_exp", 0.0, priors.REPORTER_BIAS_SCALE, dims="exporter")
-            b_imp = pm.Normal("b_imp", 0.0, priors.REPORTER_BIAS_SCALE, dims="importer")
+        offset_loc = pm.Data("offset_loc", np.float64(data.offset.loc))
+        offset_scale = pm.Data("offset_scale", np.float64(data.offset.scale))
+        offset_nu = pm.Data("offset_nu", np.float64(data.offset.nu))
+        offset = pm.StudentT("offset", nu=offset_nu, mu=offset_loc, sigma=offset_scale)
+        # The pair's own ratio drifts around c as comparable pairs' ratios do (a random walk with the
+        # world's per-year sd, centred on its mean so that c stays the pair's average level); only a
+        # fall beyond that drift reads as a shortfall.
+        drift_sd = pm.Data("drift_sd", np.float64(data.offset.drift_sd))
+        drift_steps = pm.Normal("pair_drift_steps", 0.0, 1.0, dims="step")
+        walk = pt.concatenate([pt.zeros(1), pt.cumsum(drift_sd * drift_steps)])
+        pair_drift = pm.Deterministic("pair_drift", walk - pt.mean(walk), dims="year")
 
         # The exporter's reported log level l_t = log X_t where reported; a random walk with drift
         # (collapsed sigma_s) links the years and fills those without X. Reporting noise of both sides
@@ -161,7 +157,12 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         )
         pm.Potential("level_walk", pm.logp(level_prior, level_steps))
 
-        gap_m = log1p_tau + log1m_u + b_imp[0] - b_exp[0]  # expected log(M / X) by year
+        gap_m = offset + pair_drift + log1m_u  # expected log(M / X) by year
+        if data.steps:
+            # Known coverage changes of either report: the ratio may step there, so a coverage change is
+            # not read as a change of the shortfall.
+            coverage = pm.Normal("coverage_step", 0.0, priors.COVERAGE_STEP_SD, dims="coverage_year")
+            gap_m = gap_m + pt.dot(pt.as_tensor(breakpoint_design(data.years, data.steps)[0]), coverage)
         mean_m = level[m_idx] + gap_m[m_idx]
         pm.Deterministic("report_noise_ss", pt.sum((log_m - mean_m) ** 2))
         pm.MvStudentT(
@@ -182,29 +183,6 @@ def _brownian(k: int) -> np.ndarray:
 def _scale(prior: priors.ScalePrior, k: int) -> np.ndarray:
     """Scale matrix of the multivariate Student-t left by integrating ``prior``'s variance out of k terms."""
     return prior.t_scale * np.eye(k)
-
-
-def _panel_terms(data: MirrorData, log1p_tau: pt.TensorVariable) -> tuple[pt.TensorVariable, pt.TensorVariable]:
-    """Hierarchical reporter biases and the panel likelihood on pairs' mean log ratios; returns the biases."""
-    panel_exp = pm.Data("panel_exp", data.panel_exp)
-    panel_imp = pm.Data("panel_imp", data.panel_imp)
-    panel_mean = pm.Data("panel_mean", data.panel_mean)
-    panel_se = pm.Data("panel_se", data.panel_se)
-    # Biases sum to zero over the panel's reporters: each is relative to the average reporter, and
-    # tau is the margin of the average pair. With free means the shift of all biases against tau was
-    # pinned by the prior only, a ridge across ~300 parameters that diagonal adaptation crossed slowly.
-    b_exp = pm.ZeroSumNormal("b_exp", sigma=priors.REPORTER_BIAS_SCALE, dims="exporter")
-    b_imp = pm.ZeroSumNormal("b_imp", sigma=priors.REPORTER_BIAS_SCALE, dims="importer")
-    pair_sd = pm.HalfNormal("pair_sd", priors.PAIR_EFFECT_SCALE)
-    pm.StudentT(
-        "obs_panel",
-        nu=priors.PANEL_NU,
-        mu=log1p_tau + b_imp[panel_imp] - b_exp[panel_exp],
-        sigma=pt.sqrt(pair_sd**2 + panel_se**2),
-        observed=panel_mean,
-        dims="pair",
-    )
-    return b_exp, b_imp
 
 
 def measure_values(measure: str, mu_x: pt.TensorVariable, mu_m: pt.TensorVariable) -> pt.TensorVariable:

@@ -15,14 +15,20 @@ def flat(idata: xr.DataTree, name: str) -> FloatArray:
     return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
 
 
-def log_true_shipments(idata: xr.DataTree) -> FloatArray:
-    """Draws of log true shipments (FOB, USD m): the exporter's log level minus its reporting bias."""
-    return flat(idata, "level") - flat(idata, "b_exp")[:, :1]
-
-
 def log_expected_imports(idata: xr.DataTree) -> FloatArray:
-    """Log of the importer's expected record under full reporting: s_t + log(1 + tau) + b_imp."""
-    return log_true_shipments(idata) + flat(idata, "log1p_tau")[:, None] + flat(idata, "b_imp")[:, :1]
+    """Log of the importer's expected record with no shortfall beyond comparable pairs: l_t + c + a_t + k_t."""
+    return flat(idata, "level") + flat(idata, "offset")[:, None] + flat(idata, "pair_drift") + coverage_path(idata)
+
+
+def coverage_path(idata: xr.DataTree) -> FloatArray:
+    """Draws of the known coverage steps' sum k_t per year (zeros without steps)."""
+    posterior = idata["posterior"]
+    years = np.asarray(posterior["u"].coords["year"].values)
+    if "coverage_step" not in posterior:
+        return np.zeros((flat(idata, "u").shape[0], len(years)))
+    steps = flat(idata, "coverage_step")
+    step_years = np.asarray(posterior["coverage_step"].coords["coverage_year"].values)
+    return steps @ (years[None, :] >= step_years[:, None]).astype(float)
 
 
 def predictive_reports(idata: xr.DataTree, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
@@ -63,5 +69,34 @@ def with_noise_scales(idata: xr.DataTree, data: MirrorData, random_seed: int) ->
         ss = posterior[ss_name]
         precision = rng.gamma(prior.shape + counts[name] / 2, 1.0, size=ss.shape) / (prior.rate + ss.values / 2)
         posterior[name] = ss.copy(data=1.0 / np.sqrt(precision))
+    idata["posterior"] = xr.DataTree(posterior)
+    return idata
+
+
+OFFSET_PARTS = ("log1p_tau", "reporters", "covariate_effect")
+"""Parts of the world's prediction mu for the pair, added to the posterior by :func:`with_offset_parts`."""
+
+
+def with_offset_parts(idata: xr.DataTree, data: MirrorData, random_seed: int) -> xr.DataTree:
+    """Add the parts of the pair's offset to ``idata``: margin, reporters, covariates and the pair's own effect.
+
+    The world posterior's draws of mu's parts (:class:`~borderflows.mirror.inputs.OffsetPrior`) are
+    resampled, seeded, to the pair posterior's chains and draws: in the two-stage model they are
+    independent of the pair's own draws. ``alpha = offset - mu`` is then the pair's persistent effect
+    beyond comparable pairs, and ``tau`` the margin.
+    """
+    offset = data.offset
+    posterior = idata["posterior"].to_dataset()
+    template = posterior["offset"]
+    rng = np.random.default_rng([random_seed, 5])
+    pick = rng.integers(0, len(offset.margin), size=template.shape)
+    parts = {"log1p_tau": offset.margin, "reporters": offset.reporters, "covariate_effect": offset.covariates}
+    mu = np.zeros(template.shape)
+    for name, draws in parts.items():
+        values = np.asarray(draws, dtype=float)[pick]
+        posterior[name] = template.copy(data=values)
+        mu = mu + values
+    posterior["tau"] = template.copy(data=np.expm1(posterior["log1p_tau"].values))
+    posterior["alpha"] = template.copy(data=template.values - mu)
     idata["posterior"] = xr.DataTree(posterior)
     return idata

@@ -66,6 +66,9 @@ MARGIN_SD = 0.045
 """Prior sd of log(1 + tau). With the centre above, the central 95% of the prior is about
 1.6% to 17% (ratio 1.02-1.17), inside GFI's fitted range 0.95-1.20 and Harvard Growth Lab's 20% cap."""
 
+MARGIN_LOG_CENTRE = math.log1p(MARGIN_CENTRE)
+"""The margin prior's centre on the log(1 + tau) scale."""
+
 REPORTER_BIAS_SCALE = 0.10
 """Half-normal scale of the spread of reporter biases (log points). Tsigas, Hertel & Binkley (1992):
 Australian exports under-reported 11.5%, imports over-reported 4.4%, Japan/US unbiased, i.e.
@@ -81,6 +84,25 @@ PAIR_EFFECT_SCALE = 0.3
 """Half-normal scale of pair_sd, the spread of panel pairs' mean log mirror ratios around what their
 reporters' biases and the margin predict (distance, product mix and transit make pairs differ)."""
 
+COVARIATE_EFFECT_SCALE = 0.2
+"""Normal sd of a standardised pair covariate's effect on the log mirror ratio (world model): one sd of
+distance moving the ratio by 0.2 log points (about 22%) is already a large margin difference."""
+
+OFFSET_NU = 4.0
+"""Student-t degrees of freedom of the pair's offset in pair mode (world mode uses the world's learned tails)."""
+
+PAIR_DRIFT_SD = 0.05
+"""Per-year drift sd of a pair's mirror ratio in pair mode: the world panel's value for flows of $1-10bn
+(robust sd of the 18-year change of pairs' mean log ratios 0.215, 958 pairs, 1995-2002 vs 2013-2020)."""
+
+SIZE_EFFECT_SCALE = 0.5
+"""Normal sd of the log change of the pairs' spread per tenfold flow size (0.5: a factor 1.6)."""
+
+WORLD_NU_ALPHA = 2.0
+WORLD_NU_BETA = 0.1
+"""Gamma(2, 0.1) prior on the world pairs' Student-t degrees of freedom (Juarez & Steel 2010): mean 20,
+mass from near-Cauchy to near-normal tails; the ~7,000 world pairs pin it down."""
+
 LEVEL_FREE_SD = 5.0
 """Prior sd of the exporter's log level in a year without its report (the random walk does the work)."""
 
@@ -88,11 +110,16 @@ PANEL_NU = 4.0
 """Student-t degrees of freedom of a panel pair's mean log ratio: robust to anomalous pairs such as
 Uzbekistan's 2000-2015 imports from China at 1.6-28 times China's exports (NOTES.md quirk 1)."""
 
-SHARE_START_LOGIT_MEAN = -2.0
-"""Prior mean of logit u in the first year: u about 12% (no anchor pins it; deliberately broad)."""
+SHARE_START_LOGIT_MEAN = -4.0
+"""Prior mean of logit u in the first year: u about 1.8%. u is the shortfall beyond what comparable pairs
+show (their own persistent shortfalls are in the world's spread of pair effects), so a typical pair has
+little of it. v2's -2 (u about 12%) let the walk explain a slow decline of a pair's mirror ratio at a high
+level, where it is a small move on the logit scale: USA->CAN, whose ratio drifts from -0.03 to -0.20 over
+1991-2020, came out at u 38% (33%-44%) in 2020 with the world's heavy-tailed pair effects (measured
+2026-12-01, fast preset)."""
 
 SHARE_START_LOGIT_SD = 1.5
-"""Prior sd of logit u in the first year: 90% prior interval of u about 1% to 55%."""
+"""Prior sd of logit u in the first year: 90% prior interval of u about 0.2% to 17%."""
 
 SHARE_STEP = ScalePrior(median=0.30, shape=3.0)
 """Sd sigma_u of yearly innovations of logit u (90% prior interval 0.20-0.54): a typical year moves u from
@@ -147,3 +174,18 @@ class MarginPrior:
     def log_centre(self) -> float:
         """Prior mean of log(1 + tau)."""
         return math.log1p(self.centre)
+
+
+KNOWN_STEPS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("exports", "CHN"): (2014, 2015, 2016, 2019),
+    ("imports", "KAZ"): (2011,),
+    ("exports", "KAZ"): (2011,),
+}
+"""Years a reporter's coverage or compilation changed, by (flow, reporter). China's export statistics added
+duty-free goods (2014), border residents' trade (2015), low-value express shipments (2016) and cross-border
+e-commerce parcels (2019); Kazakhstan changed how it compiles trade with the Customs Union in 2010-11 (its
+internal customs borders went in July 2011). The list is issue 10's; the GACC and KGD notices behind it
+are not bundled. Each enters the pair model as a known step in the log mirror ratio."""
+
+COVERAGE_STEP_SD = 0.1
+"""Normal sd of a known coverage step in the log mirror ratio (0.1: a 10% change of one report)."""

@@ -14,16 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 import xarray as xr
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.diagnostics import Diagnostics
+from borderflows.exceptions import OptionError
+from borderflows.mirror.identification import Identification
 from borderflows.mirror.inputs import FloatArray, MirrorData
-from borderflows.mirror.posterior import flat, log_expected_imports, log_true_shipments, predictive_reports
+from borderflows.mirror.posterior import coverage_path, flat, log_expected_imports, predictive_reports
 from borderflows.results.intervals import describe, interval
 
 if TYPE_CHECKING:
+    import pymc as pm
     from matplotlib.axes import Axes
 
     from borderflows.mirror.spec import MirrorGap
@@ -33,14 +35,9 @@ TABLE_PROBS = (0.5, 0.9)
 
 QUANTITIES = {
     "u": "underreporting share u_t (fraction of the true CIF value missing from the importer's records)",
-    "unrecorded_usd_m": "unrecorded imports, USD m (expected full CIF record x u_t)",
-    "expected_imports_usd_m": "expected importer record under full reporting, USD m",
-    "true_exports_usd_m": "true shipments (FOB), USD m",
+    "unrecorded_usd_m": "unrecorded imports, USD m (expected record x u_t)",
+    "expected_imports_usd_m": "expected importer record with no shortfall beyond comparable pairs, USD m",
 }
-
-
-BASELINE_PRIORS = ("log1p_tau", "b_exp", "b_imp")
-"""Priors that set the expected mirror ratio under full reporting (power-scaled by ``prior_sensitivity``)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,10 @@ class MirrorGapResults:
     preset
         Sampler preset name.
     diagnostics
-        Convergence gate outcome; :attr:`citable` follows it.
+        Convergence gate outcome.
+    identification
+        Whether the latest year's share is driven by the data (:mod:`borderflows.mirror.identification`);
+        :attr:`citable` needs both.
     data_hash
         Hash of the pair's default table.
     """
@@ -71,14 +71,29 @@ class MirrorGapResults:
     random_seed: int
     preset: str
     diagnostics: Diagnostics
+    identification: Identification
     data_hash: str
     model: pm.Model | None = field(default=None, repr=False, compare=False)
 
-    # ----------------------------------------------------------------- draws
+    # ----------------------------------------------------------------- verdict
     @property
     def citable(self) -> bool:
-        """Whether the posterior passed the diagnostics gate."""
-        return self.diagnostics.ok
+        """Whether the share may be cited: the posterior converged and the data identify the share."""
+        return self.diagnostics.ok and self.identification.identified
+
+    @property
+    def verdict(self) -> str:
+        """``"citable"``, or why not, in words an economist uses."""
+        if not self.diagnostics.ok:
+            return self.diagnostics.verdict
+        if not self.identification.identified:
+            return "NOT citable: " + self.identification.reason
+        return "citable"
+
+    @property
+    def percentile(self) -> float | None:
+        """Share (%) of the world's pairs whose mean mirror ratio, relative to prediction, is below this pair's."""
+        return self.data.offset.percentile
 
     @property
     def years(self) -> np.ndarray:
@@ -92,7 +107,7 @@ class MirrorGapResults:
 
     @cached_property
     def expected_imports_draws(self) -> FloatArray:
-        """Expected importer record under full reporting: exp(s_t + log(1+tau) + b_imp), USD m."""
+        """Expected importer record with no shortfall beyond comparable pairs: exp(l_t + c), USD m."""
         return np.asarray(np.exp(log_expected_imports(self.idata)))
 
     @cached_property
@@ -108,9 +123,7 @@ class MirrorGapResults:
             return self.unrecorded_draws
         if quantity == "expected_imports_usd_m":
             return self.expected_imports_draws
-        if quantity == "true_exports_usd_m":
-            return np.asarray(np.exp(log_true_shipments(self.idata)))
-        raise ValueError(f"unknown quantity {quantity!r}; choose one of {sorted(QUANTITIES)}")
+        raise OptionError("quantity", f"{quantity!r} is not a mirror quantity", f"use one of {sorted(QUANTITIES)}")
 
     # ----------------------------------------------------------------- tables
     def interval(
@@ -176,7 +189,7 @@ class MirrorGapResults:
     def prob_exceeds(self, threshold: float, years: Iterable[int] | None = None) -> pd.DataFrame:
         """Posterior probability that u_t exceeds ``threshold`` (a share, e.g. 0.3), per year."""
         if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold is a share in [0, 1], got {threshold!r}")
+            raise OptionError("threshold", f"{threshold!r} is not a share", "give a share between 0 and 1, e.g. 0.3")
         chosen = self._year_mask(years)
         return pd.DataFrame(
             {
@@ -189,20 +202,26 @@ class MirrorGapResults:
     def decomposition(self, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> pd.DataFrame:
         """Split the raw gap X - M (USD m) of every year with both reports into its parts.
 
-        With X the exporter's report, ``X - M = -X tau`` (margin: CIF adds value)
-        ``+ X (1+tau) (1 - e^{b_imp - b_exp})`` (reporter bias) ``+ X (1+tau) e^{b_imp - b_exp} u_t``
-        (underreporting) ``+ residual`` (reporting noise). Components are tidy rows with intervals.
+        With X the exporter's report and the pair's offset ``c = log(1+tau) + r + alpha`` (margin, the
+        reporters' usual behaviour and covariates ``r``, the pair's own persistent effect ``alpha``):
+        ``X - M = -X tau`` (margin: CIF adds value) ``+ X (1+tau) (1 - e^r)`` (reporter behaviour)
+        ``+ X e^{log(1+tau) + r} (1 - e^{alpha + a_t + k_t})`` (the pair's own effect, its drift and known
+        coverage steps: transit, coverage, product mix) ``+ X e^{c + a_t + k_t} u_t`` (underreporting)
+        ``+ residual`` (reporting noise). Tidy rows with intervals.
         """
         both = np.isfinite(self.data.x_reported) & np.isfinite(self.data.m_reported)
         x = self.data.x_reported[both]
         m = self.data.m_reported[both]
-        tau = np.expm1(flat(self.idata, "log1p_tau"))[:, None]
-        bias = np.exp(flat(self.idata, "b_imp")[:, :1] - flat(self.idata, "b_exp")[:, :1])
+        log1p_tau = flat(self.idata, "log1p_tau")[:, None]
+        usual = flat(self.idata, "reporters")[:, None] + flat(self.idata, "covariate_effect")[:, None]
+        alpha = flat(self.idata, "alpha")[:, None] + flat(self.idata, "pair_drift")[:, both]
+        alpha = alpha + coverage_path(self.idata)[:, both]
         u = self.u_draws[:, both]
         parts = {
-            "margin": -x * tau,
-            "reporter_bias": x * (1 + tau) * (1 - bias),
-            "underreporting": x * (1 + tau) * bias * u,
+            "margin": -x * np.expm1(log1p_tau),
+            "reporter_behaviour": x * np.exp(log1p_tau) * (1 - np.exp(usual)),
+            "pair_effect": x * np.exp(log1p_tau + usual) * (1 - np.exp(alpha)),
+            "underreporting": x * np.exp(log1p_tau + usual + alpha) * u,
         }
         parts["residual"] = (x - m) - sum(parts.values())
         frames = []
@@ -225,10 +244,17 @@ class MirrorGapResults:
         return pd.concat(frames, ignore_index=True)
 
     def effects(self, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> pd.DataFrame:
-        """Scalar parameters with intervals: tau, the pair's reporter biases, breakpoint steps (logit u)."""
-        rows: list[tuple[str, FloatArray]] = [("tau", np.expm1(flat(self.idata, "log1p_tau")))]
-        rows.append((f"bias_exporter_{self.data.exporter}", flat(self.idata, "b_exp")[:, 0]))
-        rows.append((f"bias_importer_{self.data.importer}", flat(self.idata, "b_imp")[:, 0]))
+        """Scalar parameters with intervals: the margin, the reporters' usual behaviour, covariates, the pair's
+        own effect and offset (log points), breakpoint steps (logit u)."""
+        rows: list[tuple[str, FloatArray]] = [("tau", flat(self.idata, "tau"))]
+        rows.append((f"reporters_{self.data.importer}_minus_{self.data.exporter}", flat(self.idata, "reporters")))
+        rows.append(("covariate_effect", flat(self.idata, "covariate_effect")))
+        rows.append(("pair_effect_alpha", flat(self.idata, "alpha")))
+        rows.append(("offset_c", flat(self.idata, "offset")))
+        if "coverage_step" in self.idata["posterior"]:
+            steps = flat(self.idata, "coverage_step")
+            for j, year in enumerate(self.idata["posterior"]["coverage_step"].coords["coverage_year"].values):
+                rows.append((f"coverage_step_{int(year)}_log_ratio", steps[:, j]))
         if "beta" in self.idata["posterior"]:
             beta = flat(self.idata, "beta")
             for j, year in enumerate(self.idata["posterior"]["beta"].coords["breakpoint"].values):
@@ -280,7 +306,11 @@ class MirrorGapResults:
         wanted = {int(y) for y in years}
         unknown = wanted - set(self.years.tolist())
         if unknown:
-            raise ValueError(f"years {sorted(unknown)} are outside the fitted years {self.years[0]}-{self.years[-1]}")
+            raise OptionError(
+                "years",
+                f"{sorted(unknown)} are outside the fitted years",
+                f"choose years in {self.years[0]}-{self.years[-1]}",
+            )
         return np.isin(self.years, list(wanted))
 
     # ----------------------------------------------------------------- notes and summary
@@ -288,24 +318,34 @@ class MirrorGapResults:
     def notes(self) -> tuple[str, ...]:
         """Caveats every output repeats."""
         notes = []
-        if not self.data.has_panel:
+        offset = self.data.offset
+        if offset.source == "priors":
             notes.append(
-                "pair-only mode: reporter biases come from priors, so u_t leans on the priors "
-                "(fit with mode='panel' to learn the reporters' usual behaviour from the DOTS panel)"
+                "pair mode: the pair's usual mirror ratio comes from the margin and reporter-bias priors, so u_t "
+                "leans on them (the default world mode learns it from every pair of the world)"
             )
         else:
-            pair_sd = float(np.median(flat(self.idata, "pair_sd")))
             notes.append(
-                f"panel mode: reporters' usual biases learned from {len(self.data.pairs)} other pairs "
-                f"({self.data.n_panel_pair_years} pair-years); their mean log mirror ratios scatter around "
-                f"the reporters' prediction with sd {pair_sd:.2f} (posterior median)"
+                "u_t is the pair's shortfall beyond what comparable pairs show: the world panel predicts the "
+                f"pair's usual log mirror ratio as {offset.loc:+.2f} with scale {offset.scale:.2f} "
+                f"(pairs scatter around their prediction with sd {offset.pair_sd:.2f})"
             )
+            if offset.percentile is not None:
+                notes.append(
+                    f"the pair's mean mirror ratio relative to its prediction is at the {offset.percentile:.0f}th "
+                    "percentile of the world's pairs"
+                )
+        notes.append(
+            "transit declared to the importer, coverage changes and origin rules also lower the importer's "
+            "records; u_t does not tell them apart from unrecorded trade"
+        )
         notes.append(f"{self.data.n_excluded} report(s) excluded as not independent (IMF estimates, partner-derived)")
         if self.data.evidence is not None:
             notes.append(f"{self.data.evidence.n} evidence statement(s) used")
             notes.extend(f"evidence skipped: {s}" for s in self.data.evidence.skipped)
         notes.append(f"random_seed={self.random_seed}, preset={self.preset}, model={self.spec.model_id}")
         notes.append(f"diagnostics: {self.diagnostics.verdict}")
+        notes.append(f"identification: {self.identification.reason}")
         return tuple(notes)
 
     def summary(self, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> str:
@@ -334,7 +374,9 @@ class MirrorGapResults:
                 "prob": prob,
                 "kind": kind,
             }
-        ).round({"u": 3, "u_lower": 3, "u_upper": 3, "unrecorded_usd_m": 0, "unrecorded_lower": 0})
+        ).round(
+            {"u": 3, "u_lower": 3, "u_upper": 3, "unrecorded_usd_m": 0, "unrecorded_lower": 0, "unrecorded_upper": 0}
+        )
 
     def to_markdown(self, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> str:
         """The per-year summary as a Markdown table with a caption line and notes."""
@@ -353,56 +395,6 @@ class MirrorGapResults:
             )
         )
 
-    # ----------------------------------------------------------------- sensitivity
-    def margin_sensitivity(
-        self,
-        centres: Sequence[float] = (0.02, 0.06, 0.10, 0.15),
-        prob: float = DEFAULT_PROB,
-        kind: str = DEFAULT_KIND,
-        preset: str | None = None,
-    ) -> pd.DataFrame:
-        """u_t refitted under alternative margin-prior centres (same data, same compiled model).
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``margin_centre, year, estimate, lower, upper, prob, kind, citable``.
-        """
-        frames = []
-        for centre in centres:
-            refit = self.spec.with_margin(centre).fit_data(
-                self.data, random_seed=self.random_seed, preset=preset or self.preset, data_hash=self.data_hash
-            )
-            part = refit.interval(prob, kind, ("u",)).drop(columns="quantity")
-            part.insert(0, "margin_centre", centre)
-            part["citable"] = refit.citable
-            frames.append(part)
-        return pd.concat(frames, ignore_index=True)
-
-    def prior_sensitivity(self) -> pd.DataFrame:
-        """Power-scaling prior/likelihood sensitivity of u_t (``arviz_stats.psense_summary``).
-
-        The priors power-scaled are those that set the expected mirror ratio, :data:`BASELINE_PRIORS`
-        (the CIF/FOB margin and the reporter biases). The random-walk prior of logit u is left out: it
-        sets how smooth u_t is, so scaling it moves u_t by design, which says nothing about whether the
-        level of u_t comes from the data. Sensitivity above 0.05 to those priors flags u_t as driven by
-        them rather than by the reports.
-        """
-        import arviz_stats as azs
-
-        tree = self.idata.copy()
-        model = self.model
-        if model is None:
-            from borderflows.mirror.model import build_model
-
-            model = build_model(self.data, self.spec)
-        log_lik = pm.compute_log_likelihood(tree, model=model, extend_inferencedata=False, progressbar=False)
-        log_prior = pm.stats.compute_log_prior(tree, model=model, extend_inferencedata=False, progressbar=False)
-        tree["log_likelihood"] = _as_tree(log_lik, "log_likelihood")
-        tree["log_prior"] = _as_tree(log_prior, "log_prior")
-        summary: pd.DataFrame = azs.psense_summary(tree, var_names=["u"], prior_var_names=list(BASELINE_PRIORS))
-        return summary
-
     # ----------------------------------------------------------------- plots and files
     def plot(self, kind: str = "share", ax: Axes | None = None, prob: float = DEFAULT_PROB) -> Axes:
         """Draw a figure: ``"share"``, ``"fit"`` (observed vs fitted), ``"decomposition"`` or ``"ppc"``."""
@@ -418,25 +410,22 @@ class MirrorGapResults:
 
     def manifest_extra(self) -> dict[str, Any]:
         """Model settings recorded in the manifest."""
+        offset = self.data.offset
         return {
-            "mode": self.spec.mode,
-            "margin_centre": self.spec.margin.centre,
-            "margin_sd": self.spec.margin.sd,
-            "breakpoints": list(self.spec.breakpoints),
-            "walk": self.spec.walk,
+            "spec": self.spec.to_dict(),
             "exporter": self.data.exporter,
             "importer": self.data.importer,
             "years": [int(self.years[0]), int(self.years[-1])],
             "n_excluded": self.data.n_excluded,
-            "n_panel_pairs": len(self.data.pairs),
-            "n_panel_pair_years": self.data.n_panel_pair_years,
+            "offset": {
+                "source": offset.source,
+                "loc": offset.loc,
+                "scale": offset.scale,
+                "pair_sd": offset.pair_sd,
+                "residual": offset.residual,
+                "percentile": offset.percentile,
+            },
+            "identification": self.identification.to_dict(),
             "evidence_used": [] if self.data.evidence is None else list(self.data.evidence.ids),
+            "evidence_skipped": [] if self.data.evidence is None else list(self.data.evidence.skipped),
         }
-
-
-def _as_tree(value: Any, group: str) -> xr.DataTree:
-    if isinstance(value, xr.DataTree):
-        child = value[group] if group in value.children else value
-        assert isinstance(child, xr.DataTree)
-        return child
-    return xr.DataTree(value)

@@ -1,8 +1,8 @@
-"""Compile the mirror model once per graph shape and re-use it with new data.
+"""The mirror model's way through :mod:`borderflows.sampling`: its compile key, run and adaptation.
 
 nutpie compiles a PyMC model to numba code in seconds; later fits with data of the same shape swap
-the ``pm.Data`` values (``compiled.with_data``) and sample immediately. The cache lives for the
-process, keyed on :meth:`MirrorData.structure_key` and the breakpoints.
+the ``pm.Data`` values and sample immediately. The compile cache is :mod:`borderflows.sampling`'s,
+keyed here on :meth:`MirrorData.structure_key`, the breakpoints, the mode and the walk.
 """
 
 from __future__ import annotations
@@ -10,57 +10,56 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pymc as pm
-import xarray as xr
 
-from borderflows.config import CHAINS, CORES, SamplerPreset
+from borderflows.config import SamplerPreset
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.model import build_model
-from borderflows.progress import sampler_progress_bar
+from borderflows.sampling import CompiledModel, compile_model, sample_compiled, sample_posterior
 
 if TYPE_CHECKING:
+    import pymc as pm
+    import xarray as xr
+
     from borderflows.mirror.spec import MirrorGap
 
 
-LOW_RANK_MAX_BIASES = 100
-"""Fits with at most this many reporter biases use nutpie's low-rank mass matrix, larger ones diagonal."""
-
-
 def adaptation(data: MirrorData) -> str:
-    """nutpie mass-matrix adaptation for ``data``: low-rank unless the panel has many reporters.
+    """nutpie mass-matrix adaptation for ``data``: low-rank.
 
-    The margin, the target pair's biases and the level of logit u lie on a ridge (only their sum is
-    pinned by the pair's mirror ratios), which a low-rank mass matrix follows. Measured 2026-11-22:
-    CHN->KAZ pair mode, full preset, bulk ESS 730-860 low-rank against 115-150 (R-hat 1.02) diagonal;
-    simulated panels with 4 partners (12 biases), full preset, 30 of 30 fits pass the gate low-rank
-    against 53 of 100 diagonal. With the ~300 biases of the bundled DOTS panel a low-rank update costs
-    ten times more per draw (34 s vs 3.4 s for 600 draws on two chains) while diagonal passes the gate,
-    so large panels use diagonal.
+    The pair's offset and the level of logit u lie on a ridge (only their sum is pinned by the pair's
+    mirror ratios), which a low-rank mass matrix follows; the one-pair model has few enough parameters
+    (about 40) that a low-rank update is cheap. Measured on v2's pair mode (2026-11-22): bulk ESS 730-860
+    low-rank against 115-150 (R-hat 1.02) diagonal.
     """
-    n_biases = len(data.exporters) + len(data.importers)
-    return "low_rank" if n_biases <= LOW_RANK_MAX_BIASES else "diag"
+    del data
+    return "low_rank"
 
 
-PANEL_DRAWS_FACTOR = 2
-"""Panel fits draw this many times the preset's draws: the worst of ~300 reporter biases reached
-bulk ESS 460-500 with 1000 draws per chain (measured), too close to the gate's 400; sampling is
-about 5 s per 1000 draws, so doubling is cheap."""
-
-
-def draws_for(data: MirrorData, preset: SamplerPreset) -> int:
-    """Draws per chain for ``data`` under ``preset`` (more in panel mode, see :data:`PANEL_DRAWS_FACTOR`)."""
-    return preset.draws * PANEL_DRAWS_FACTOR if data.has_panel else preset.draws
-
-
-_CACHE: dict[tuple[Any, ...], tuple[pm.Model, Any]] = {}
+def mirror_run(data: MirrorData, run: SamplerPreset) -> SamplerPreset:
+    """The run a mirror fit of ``data`` samples with: the preset as resolved (no hidden draw factor)."""
+    del data
+    return run
 
 
 def all_data_values(data: MirrorData, spec: MirrorGap) -> dict[str, np.ndarray]:
-    """Every ``pm.Data`` value of the model for ``data`` and ``spec``."""
-    values = data.data_values()
-    values["margin_centre"] = np.asarray(spec.margin.log_centre, dtype=float)
-    values["margin_sd"] = np.asarray(spec.margin.sd, dtype=float)
-    return values
+    """Every ``pm.Data`` value of the model for ``data`` (the spec adds none)."""
+    del spec
+    return data.data_values()
+
+
+def _compiled(data: MirrorData, spec: MirrorGap) -> tuple[CompiledModel, dict[str, np.ndarray] | None]:
+    """The cached compilation for ``data``'s shape, and the values to swap in (``None`` when it was just built
+    from ``data``); on a cache hit the PyMC model's containers are set to ``data``'s values too."""
+    import pymc as pm
+
+    key = ("mirror", data.structure_key(), tuple(spec.breakpoints), spec.walk)
+    entry, hit = compile_model(lambda: build_model(data, spec), key)
+    if not hit:
+        return entry, None
+    values = all_data_values(data, spec)
+    with entry.model:
+        pm.set_data(values)
+    return entry, values
 
 
 def compiled_model(data: MirrorData, spec: MirrorGap) -> tuple[pm.Model, Any, bool]:
@@ -69,32 +68,19 @@ def compiled_model(data: MirrorData, spec: MirrorGap) -> tuple[pm.Model, Any, bo
     Returns
     -------
     tuple
-        ``(model, compiled, cache_hit)``; the model's data containers hold ``data``'s values.
+        ``(model, compiled, cache_hit)``; the model's data containers and the compiled model hold
+        ``data``'s values.
     """
-    import nutpie
-
-    key = (data.structure_key(), tuple(spec.breakpoints), data.has_panel, spec.walk)
-    values = all_data_values(data, spec)
-    if key in _CACHE:
-        model, compiled = _CACHE[key]
-        with model:
-            pm.set_data(values)
-        return model, compiled.with_data(**values), True
-    model = build_model(data, spec)
-    compiled = nutpie.compile_pymc_model(model)
-    _CACHE[key] = (model, compiled)
-    return model, compiled, False
-
-
-def clear_cache() -> None:
-    """Forget compiled models (tests of first-fit timing)."""
-    _CACHE.clear()
+    entry, values = _compiled(data, spec)
+    if values is None:
+        return entry.model, entry.compiled, False
+    return entry.model, entry.compiled.with_data(**values), True
 
 
 def sample_mirror(
     data: MirrorData,
     spec: MirrorGap,
-    preset: SamplerPreset,
+    run: SamplerPreset,
     random_seed: int,
     *,
     sampler: str = "nutpie",
@@ -105,12 +91,15 @@ def sample_mirror(
     ----------
     data, spec
         Inputs and options.
-    preset
-        Draws, warm-up and target acceptance.
+    run
+        Draws, warm-up and target acceptance; panel mode's draw factor is applied here unless ``run``
+        already carries it (:func:`mirror_run`). The trace records the run that sampled
+        (:func:`borderflows.sampling.run_of`).
     random_seed
         Seed of the run.
     sampler
-        ``"nutpie"`` (compiled once and cached) or ``"pymc"`` (pymc's own NUTS, for comparison).
+        ``"nutpie"`` (compiled once and cached) or ``"pymc"`` (pymc's own NUTS, for comparison;
+        always the preset's draws).
 
     Returns
     -------
@@ -118,22 +107,8 @@ def sample_mirror(
         The model (its data set to ``data``) and the posterior DataTree.
     """
     if sampler == "pymc":
-        from borderflows.sampling import sample_posterior
-
         model = build_model(data, spec)
-        return model, sample_posterior(model, preset, random_seed, sampler="pymc")
-    import nutpie
-
-    model, compiled, _ = compiled_model(data, spec)
-    idata = nutpie.sample(
-        compiled,
-        draws=draws_for(data, preset),
-        tune=preset.tune,
-        chains=CHAINS,
-        cores=CORES,
-        seed=random_seed,
-        target_accept=preset.target_accept,
-        progress_bar=sampler_progress_bar(),  # only when a terminal caller asked (borderflows.progress)
-        adaptation=adaptation(data),
-    )
-    return model, idata
+        return model, sample_posterior(model, run, random_seed, sampler="pymc")
+    entry, values = _compiled(data, spec)
+    trace = sample_compiled(entry, mirror_run(data, run), random_seed, data=values, adaptation=adaptation(data))
+    return entry.model, trace

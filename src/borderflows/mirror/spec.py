@@ -3,56 +3,59 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from borderflows.config import preset as get_preset
-from borderflows.exceptions import BorderflowsError
+from borderflows.exceptions import OptionError
 from borderflows.mirror.inputs import MirrorData, PairLike, build_inputs
 from borderflows.mirror.priors import MarginPrior
 from borderflows.sampling import resolve_seed
 
 if TYPE_CHECKING:
     from borderflows.mirror.results import MirrorGapResults
+    from borderflows.mirror.world import WorldPosterior
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["panel", "pair"]
-Walk = Literal["centred", "non-centred"]
-MODEL_VERSION = "v2"
-PANEL_YEARS = (1995, 2020)
-"""Years of the DOTS panel used to learn reporters' usual behaviour (the issue's analysis of record)."""
+Mode = Literal["world", "pair"]
+Walk = Literal["auto", "centred", "non-centred"]
+MODES = ("world", "pair")
+WALKS = ("auto", "centred", "non-centred")
+MODEL_VERSION = "v3"
 
 
 @dataclass(frozen=True)
 class MirrorGap:
-    """Bayesian mirror-gap model: the share of exports the importer's records miss, year by year.
+    """Bayesian mirror-gap model: the pair's shortfall in the importer's records beyond comparable pairs.
 
     Parameters
     ----------
     mode
-        ``"panel"`` (default): reporters' usual biases are learned from the DOTS panel of the two
-        countries' other partners; ``"pair"``: only the pair's own reports, reporter biases from
-        priors (outputs say so).
+        ``"world"`` (default): the pair's usual mirror ratio (margin, both reporters' usual behaviour,
+        pair covariates and the spread of pairs like it) comes from the world panel posterior
+        (:mod:`borderflows.mirror.world`), learned once from every DOTS pair; ``"pair"``: from the
+        margin and reporter-bias priors alone (outputs say the answer leans on them).
     margin
-        CIF/FOB margin prior (:class:`~borderflows.mirror.priors.MarginPrior`).
+        CIF/FOB margin prior (:class:`~borderflows.mirror.priors.MarginPrior`) of pair mode; in world
+        mode the margin is learned by the world model.
     breakpoints
         Years where logit u may step (e.g. ``(2015, 2020, 2022)``); effects get intervals.
     years
-        Inclusive year range to report; default every year with a report.
-    panel_years
-        Inclusive year range of panel rows.
+        Inclusive year range to report; default every year with a report, from 1995 on in world mode (the
+        world panel's years: the pair's usual mirror ratio is learned for that era, and earlier regimes,
+        such as US-Canada trade before their 1990 data exchange, would read as a shortfall).
     sampler
         ``"nutpie"`` (default; compiled once per shape) or ``"pymc"``.
     walk
-        Parametrisation of the logit-u random walk; both define the same model. ``"centred"``
-        (default) samples the yearly values with sigma_u integrated out and suits mirror ratios that
-        pin u down, as for China->Kazakhstan; ``"non-centred"`` samples sigma_u and standardised steps
-        and suits data that say little about u, e.g. u near zero as for Kazakhstan->China, where the
-        centred walk mixed badly (R-hat 1.07, bulk ESS 70-90; docs/mirror_model.md). The diagnostics
-        gate tells which one a fit needs.
+        Parametrisation of the logit-u random walk; both define the same model. ``"auto"`` (default)
+        samples the non-centred walk (steps sampled, suits data that say little about u, as for most
+        pairs) and refits with the centred walk (yearly values sampled, sigma_u integrated out; suits
+        ratios that pin u down) if the first fails the convergence gate; the results record the one that
+        ran.
 
     Examples
     --------
@@ -60,53 +63,102 @@ class MirrorGap:
     >>> res = bf.mirror.MirrorGap().fit(bf.data.mirror_pair("CHN", "KAZ"), random_seed=2024)  # doctest: +SKIP
     """
 
-    mode: Mode = "panel"
+    mode: Mode = "world"
     margin: MarginPrior = field(default_factory=MarginPrior)
     breakpoints: tuple[int, ...] = ()
     years: tuple[int, int] | None = None
-    panel_years: tuple[int, int] | None = PANEL_YEARS
     sampler: Literal["nutpie", "pymc"] = "nutpie"
-    walk: Walk = "centred"
+    walk: Walk = "auto"
 
     def __post_init__(self) -> None:
-        if self.walk not in ("centred", "non-centred"):
-            raise ValueError(f"walk must be 'centred' or 'non-centred', got {self.walk!r}")
-        if self.mode not in ("panel", "pair"):
-            raise ValueError(f"mode must be 'panel' or 'pair', got {self.mode!r}")
+        if self.walk not in WALKS:
+            raise OptionError("walk", f"{self.walk!r} is not a walk parametrisation", f"use one of {', '.join(WALKS)}")
+        if self.mode not in MODES:
+            raise OptionError("mode", f"{self.mode!r} is not a mode", f"use one of {', '.join(MODES)}")
         if self.sampler not in ("nutpie", "pymc"):
-            raise ValueError(f"sampler must be 'nutpie' or 'pymc', got {self.sampler!r}")
+            raise OptionError("sampler", f"{self.sampler!r} is not a sampler", "use nutpie or pymc")
+        if self.years is not None:
+            first, last = (int(y) for y in self.years)
+            if last - first < 2:
+                raise OptionError("years", f"{first}-{last} is too short", "give at least three years, e.g. 1995-2024")
+            object.__setattr__(self, "years", (first, last))
         object.__setattr__(self, "breakpoints", tuple(sorted(int(b) for b in self.breakpoints)))
 
     @property
     def model_id(self) -> str:
-        """Identifies the model structure in manifests, e.g. ``"mirror-gap/panel/v1"``."""
+        """Identifies the model structure in manifests, e.g. ``"mirror-gap/world/v3"``."""
         return f"mirror-gap/{self.mode}/{MODEL_VERSION}"
 
     def with_margin(self, centre: float, sd: float | None = None) -> MirrorGap:
         """A copy with another margin prior centre (and optionally sd)."""
         return replace(self, margin=MarginPrior(centre=centre, sd=self.margin.sd if sd is None else sd))
 
+    def to_dict(self) -> dict[str, object]:
+        """Every field as plain values (the spec.toml ``[model]`` table and the manifest use this)."""
+        return {
+            "mode": self.mode,
+            "margin_centre": self.margin.centre,
+            "margin_sd": self.margin.sd,
+            "breakpoints": list(self.breakpoints),
+            "years": None if self.years is None else list(self.years),
+            "sampler": self.sampler,
+            "walk": self.walk,
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> MirrorGap:
+        """The spec written by :meth:`to_dict`; an unknown key is refused, naming it.
+
+        Raises
+        ------
+        OptionError
+            For a key that is not a field, or a value a field refuses.
+        """
+        known = {"mode", "margin_centre", "margin_sd", "breakpoints", "years", "sampler", "walk"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise OptionError(unknown[0], "is not a mirror model option", f"use only {', '.join(sorted(known))}")
+        defaults = cls()
+        years = values.get("years")
+        breakpoints = values.get("breakpoints", ())
+        return cls(
+            mode=str(values.get("mode", defaults.mode)),  # type: ignore[arg-type]
+            margin=MarginPrior(
+                centre=float(values.get("margin_centre", defaults.margin.centre)),  # type: ignore[arg-type]
+                sd=float(values.get("margin_sd", defaults.margin.sd)),  # type: ignore[arg-type]
+            ),
+            breakpoints=tuple(int(b) for b in breakpoints),  # type: ignore[attr-defined]
+            years=None if years is None else (int(years[0]), int(years[1])),  # type: ignore[index]
+            sampler=str(values.get("sampler", defaults.sampler)),  # type: ignore[arg-type]
+            walk=str(values.get("walk", defaults.walk)),  # type: ignore[arg-type]
+        )
+
     def inputs(
         self,
         pair: PairLike,
-        panel: pd.DataFrame | None = None,
         evidence: bool | pd.DataFrame = False,
+        world: WorldPosterior | None = None,
     ) -> MirrorData:
-        """Assemble the model inputs (panel and evidence loaded from ``borderflows.data`` when asked).
+        """Assemble the model inputs (world posterior and evidence loaded from the package when asked).
 
         Parameters
         ----------
         pair
             The target pair.
-        panel
-            A DOTS panel frame; in panel mode ``None`` loads :func:`borderflows.data.dots_panel`.
         evidence
             ``True`` loads :func:`borderflows.data.evidence` for the pair; a frame is used as given.
+        world
+            World posterior for world mode; ``None`` loads the committed one
+            (:func:`borderflows.mirror.world.default_world`).
         """
-        if self.mode == "panel" and panel is None:
-            panel = _load_panel(str(pair.exporter), str(pair.importer), self.panel_years)
-        if self.mode == "pair":
-            panel = None
+        offset = None
+        first_year = None
+        if self.mode == "world":
+            from borderflows.mirror.world import WORLD_YEARS, default_world
+
+            first_year = WORLD_YEARS[0]
+            size = _median_size(pair, first_year)
+            offset = (world or default_world()).offset_prior(str(pair.exporter), str(pair.importer), size)
         statements: pd.DataFrame | None
         if isinstance(evidence, pd.DataFrame):
             statements = evidence
@@ -114,16 +166,16 @@ class MirrorGap:
             statements = _load_evidence(str(pair.exporter), str(pair.importer))
         else:
             statements = None
-        return build_inputs(pair, panel=panel, statements=statements, years=self.years, panel_years=self.panel_years)
+        return build_inputs(pair, offset=offset, statements=statements, years=self.years, first_year=first_year)
 
     def fit(
         self,
         pair: PairLike,
-        panel: pd.DataFrame | None = None,
         *,
         random_seed: int | None = None,
         preset: str = "full",
         evidence: bool | pd.DataFrame = True,
+        world: WorldPosterior | None = None,
     ) -> MirrorGapResults:
         """Fit the model and return a new :class:`~borderflows.mirror.results.MirrorGapResults`.
 
@@ -132,17 +184,18 @@ class MirrorGap:
         pair
             A :class:`borderflows.data.MirrorPair` (or anything with ``exporter``, ``importer``
             and the contract's ``table``).
-        panel
-            DOTS panel frame for panel mode; ``None`` loads the bundled panel.
         random_seed
             Seed of the run; drawn and recorded when ``None``.
         preset
             ``"full"`` for results of record, ``"fast"`` for smoke runs.
         evidence
-            Include published gap statements as likelihood terms (``True``), leave them out
+            Include published gap statements that add information (``True``), leave them out
             (``False``), or pass a statements frame.
+        world
+            World posterior (world mode); ``None`` uses the committed one.
         """
-        data = self.inputs(pair, panel=panel, evidence=evidence)
+        get_preset(preset)  # an unknown preset fails before any data are assembled
+        data = self.inputs(pair, evidence=evidence, world=world)
         return self.fit_data(data, random_seed=random_seed, preset=preset, data_hash=_pair_hash(pair))
 
     def fit_data(
@@ -154,31 +207,19 @@ class MirrorGap:
         data_hash: str = "",
     ) -> MirrorGapResults:
         """Fit prepared :class:`MirrorData` (used by :meth:`fit` and by simulation studies)."""
-        from borderflows.diagnostics import check_convergence
-        from borderflows.mirror.posterior import with_noise_scales
-        from borderflows.mirror.results import MirrorGapResults
-        from borderflows.mirror.sampling import sample_mirror
-        from borderflows.results.manifest import data_hash as hash_frame
+        from borderflows.mirror.fitting import fit_mirror
 
-        seed = resolve_seed(random_seed)
-        run = get_preset(preset)
-        model, idata = sample_mirror(data, self, run, seed, sampler=self.sampler)
-        idata = with_noise_scales(idata, data, seed)
-        gate_vars = ["drift", "sigma_s", "sigma_u", "log1p_tau", "sigma_d", "u", "b_exp", "b_imp"]
-        gate_vars += [name for name in ("beta", "l_missing", "pair_sd") if name in idata["posterior"]]
-        diagnostics = check_convergence(idata, var_names=gate_vars)
-        if not data_hash:
-            data_hash = hash_frame(pd.DataFrame({"year": data.years, "x": data.x_reported, "m": data.m_reported}))
-        return MirrorGapResults(
-            spec=self,
-            data=data,
-            idata=idata,
-            random_seed=seed,
-            preset=run.name,
-            diagnostics=diagnostics,
-            data_hash=data_hash,
-            model=model,
-        )
+        return fit_mirror(self, data, random_seed=resolve_seed(random_seed), preset=preset, data_hash=data_hash)
+
+
+def _median_size(pair: PairLike, first_year: int) -> float:
+    """Median over years (from ``first_year``) of the smaller of the pair's two reports, USD m."""
+    table = pair.table
+    recent = table[table["year"] >= first_year]
+    smaller = recent[["exports_reported", "imports_reported"]].min(axis=1, skipna=False).dropna()
+    if smaller.empty:
+        smaller = table[["exports_reported", "imports_reported"]].min(axis=1).dropna()
+    return float(smaller.median()) if len(smaller) else 0.0
 
 
 def _pair_hash(pair: PairLike) -> str:
@@ -190,23 +231,8 @@ def _pair_hash(pair: PairLike) -> str:
     return data_hash(pair.table.sort_values("year").reset_index(drop=True))
 
 
-def _load_panel(exporter: str, importer: str, years: tuple[int, int] | None) -> pd.DataFrame:
-    """DOTS rows reported by or about either country of the pair."""
+def _load_evidence(exporter: str, importer: str) -> pd.DataFrame:
     from borderflows import data as bfdata
 
-    if not hasattr(bfdata, "dots_panel"):
-        raise BorderflowsError("borderflows.data.dots_panel is not available; pass panel= or use mode='pair'")
-    both = [exporter, importer]
-    by_reporter = bfdata.dots_panel(reporters=both, years=years)
-    by_partner = bfdata.dots_panel(partners=both, years=years)
-    return pd.concat([by_reporter, by_partner], ignore_index=True).drop_duplicates()
-
-
-def _load_evidence(exporter: str, importer: str) -> pd.DataFrame | None:
-    from borderflows import data as bfdata
-
-    if not hasattr(bfdata, "evidence"):
-        logger.warning("borderflows.data.evidence is not available; fitting without evidence statements")
-        return None
     statements: pd.DataFrame = bfdata.evidence(exporter=exporter, importer=importer)
     return statements
