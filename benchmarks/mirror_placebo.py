@@ -236,6 +236,19 @@ def _select(pairs: pd.DataFrame, spec: str | None) -> pd.DataFrame:
     return chosen
 
 
+def _model_hashes() -> dict[str, str]:
+    """sha256 prefixes of the model's source files and of the world posterior's draws, to match results to code."""
+    import hashlib
+
+    import borderflows.mirror as mirror
+    from borderflows.mirror.world import default_world_dir
+
+    root = Path(mirror.__file__).parent
+    files = {name: root / name for name in ("model.py", "inputs.py", "priors.py", "fitting.py", "world.py")}
+    files["world_panel/draws.parquet"] = default_world_dir() / "draws.parquet"
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest()[:12] for name, path in files.items() if path.exists()}
+
+
 def _load() -> list[float]:
     """1, 5 and 15 minute load averages (the machine is shared; timings depend on them)."""
     return [round(x, 2) for x in os.getloadavg()]
@@ -282,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "fits.csv").unlink(missing_ok=True)
         spec = bf.mirror.MirrorGap() if args.mode is None else bf.mirror.MirrorGap(mode=args.mode)
         started, started_wall = time.perf_counter(), time.gmtime()
-        load_before = _load()
+        load_before, hashes = _load(), _model_hashes()
         deadline = None if args.minutes is None else time.time() + 60 * args.minutes
         run(
             pairs,
@@ -307,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_before": load_before,
             "loadavg_after": _load(),
             "requested_pairs": len(pairs),
+            "model_files_sha256": hashes,
             "power": not args.no_power,
             "python": platform.python_version(),
         }
