@@ -64,8 +64,9 @@ def mirror_guide(
                 f"{f' ({pairs} other pairs)' if pairs else ''}: it is this pair's excess over those habits"
             )
         estimand += ". Unrecorded USD is that share of the trade value expected under full reporting."
+    estimand = _sentence(estimand)
     if percentile:
-        estimand += f" Among the world's pairs: {percentile}."
+        estimand += " " + _sentence(percentile)
     coverage = (
         "What a customs record captures changes over time (thresholds for small parcels and shuttle trade, "
         "customs reforms). A step in the share at such a date can be a change in what is recorded, not in what "
@@ -96,6 +97,12 @@ def mirror_guide(
         ),
     )
     return Guide(estimand, caveats, _placebo_sentence(placebo))
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: capital first letter, one full stop."""
+    text = text.strip().rstrip(".")
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def _placebo_sentence(placebo: PlaceboSummary | None) -> str:
@@ -146,7 +153,7 @@ def forecast_guide(
                 f"are wide and can straddle zero.",
             )
         )
-    return Guide(estimand, tuple(caveats), "")
+    return Guide(_sentence(estimand), tuple(caveats), "")
 
 
 def verdict_sentence(citable: bool, reasons: Sequence[str], reason: str | None) -> str:
