@@ -111,9 +111,10 @@ def _section(entry: ReportEntry, report: Report, out_dir: Path) -> Section:
         figure = mirror_figure(years, prob, kind, citable=output.citable, out_dir=out_dir, analysis_id=spec.analysis_id)
         numbers, shown = mirror_table(years, prob, kind)
         table = _main_table(out_dir, spec.analysis_id, numbers, shown, [describe(prob, kind)], spec.title)
-        guide = mirror_guide(
-            years.exporter, years.importer, extra, entry.notes.estimand, entry.notes.percentile, report.placebo
-        )
+        # The percentile sentence joins "what it measures" unless a headline already states it.
+        stated_percentile = any("percentile" in sentence for sentence in output.headlines)
+        percentile = None if stated_percentile else entry.notes.percentile
+        guide = mirror_guide(years.exporter, years.importer, extra, entry.notes.estimand, percentile, report.placebo)
     elif spec.kind == "forecast" and (record := forecast_record(tables)) is not None:
         total, components = forecast_components(entry.manifest)
         facts = {name: series_facts(name, components if name == total else ()) for name in record.series}
