@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from borderflows.data.countries import short_name
-from borderflows.report.record import PlaceboSummary, gate_payloads
+from borderflows.report.record import ManifestFacts, PlaceboSummary, gate_payloads
 
 EAEU_MEMBERS = {"KAZ", "RUS", "BLR", "ARM", "KGZ"}
 """Eurasian Economic Union members: goods cleared in one reach the others without a customs declaration."""
@@ -39,7 +39,7 @@ class Guide:
 def mirror_guide(
     exporter: str,
     importer: str,
-    extra: Mapping[str, Any],
+    facts: ManifestFacts,
     estimand: str | None,
     percentile: str | None,
     placebo: PlaceboSummary | None,
@@ -51,14 +51,14 @@ def mirror_guide(
             f"The share of the value of {e}'s shipments to {i} that {i}'s import records miss, year by year, "
             f"after the CIF/FOB valuation margin"
         )
-        if extra.get("mode") == "world":
+        if facts.mode == "world":
             estimand += (
                 " and beyond the gap that comparable pairs of the world show (pairs alike in distance, borders, "
                 "customs unions and re-export hubs, with both reporters' usual habits): it is this pair's shortfall "
                 "beyond them"
             )
-        elif extra.get("mode") == "panel":
-            pairs = extra.get("n_panel_pairs")
+        elif facts.mode == "panel":
+            pairs = facts.panel_pairs
             estimand += (
                 f" and after both countries' usual over- or under-statement against their other partners"
                 f"{f' ({pairs} other pairs)' if pairs else ''}: it is this pair's excess over those habits"
@@ -70,7 +70,7 @@ def mirror_guide(
     coverage = (
         "What a customs record captures changes over time (thresholds for small parcels and shuttle trade, "
         "customs reforms). A step in the share at such a date can be a change in what is recorded, not in what "
-        "is hidden."
+        "is hidden, unless the model takes that change out (see what it measures)."
     )
     members = sorted(code for code in (exporter, importer) if code in EAEU_MEMBERS)
     if members:
@@ -84,8 +84,8 @@ def mirror_guide(
         (
             "transit",
             f"Goods {e} declares as exports to {i} that travel on to third countries are missing from {i}'s "
-            f"imports without being unrecorded trade; the model reads them as underreporting (in its "
-            f"validation, transit added to {e}'s figures raised the share: benchmarks/RESULTS.md).",
+            f"imports without being unrecorded trade, and the model cannot tell the two apart from these two "
+            f"reports alone (its validation with transit added to {e}'s figures: benchmarks/RESULTS.md).",
         ),
         ("coverage changes", coverage),
         (
@@ -120,11 +120,11 @@ def _placebo_sentence(placebo: PlaceboSummary | None) -> str:
 def forecast_guide(
     prob: float,
     models: Sequence[str],
-    extra: Mapping[str, Any],
+    facts: ManifestFacts,
     titles: Mapping[str, str],
     estimand: str | None,
 ) -> Guide:
-    """The box of a forecast analysis (``extra`` is its manifest's ``extra``)."""
+    """The box of a forecast analysis."""
     if estimand is None:
         estimand = (
             f"Each series' value in the years ahead: the median, and the range that holds it with {prob:.0%} "
@@ -138,18 +138,16 @@ def forecast_guide(
             "2020) or a policy change is not in it.",
         )
     ]
-    breaks = {name: year for name, year in (extra.get("break_years") or {}).items() if year is not None}
-    if breaks:
-        listed = "; ".join(f"{titles.get(name, name)} from {year}" for name, year in breaks.items())
+    if facts.break_years:
+        listed = "; ".join(f"{titles.get(name, name)} from {year}" for name, year in facts.break_years.items())
         caveats.append(
             ("definition changes", f"The series' definition changed ({listed}); the model estimates the step.")
         )
-    signed = [name for name, likelihood in (extra.get("likelihoods") or {}).items() if likelihood == "signed"]
-    if signed:
+    if facts.signed:
         caveats.append(
             (
                 "net flows",
-                f"Net flows change sign ({'; '.join(titles.get(name, name) for name in signed)}): their ranges "
+                f"Net flows change sign ({'; '.join(titles.get(name, name) for name in facts.signed)}): their ranges "
                 f"are wide and can straddle zero.",
             )
         )

@@ -13,7 +13,7 @@ import importlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -430,10 +430,46 @@ def series_facts(name: str, components: Sequence[str] = ()) -> SeriesFacts:
     return SeriesFacts(title, units.pop() if len(units) == 1 else "", history)
 
 
-def forecast_components(manifest: Manifest | None) -> tuple[str, tuple[str, ...]]:
-    """``(total_name, components)`` of a forecast record whose total is the sum of component forecasts."""
-    options = (manifest.extra.get("options") if manifest is not None else None) or {}
-    return str(options.get("total_name") or ""), tuple(options.get("components") or ())
+@dataclass(frozen=True)
+class ManifestFacts:
+    """What the report takes from a manifest's ``extra`` beyond provenance (absent ones empty).
+
+    Attributes
+    ----------
+    mode
+        Mirror mode (``"world"``, ``"panel"``, ``"pair"``), from ``extra["mode"]`` or ``extra["spec"]["mode"]``.
+    panel_pairs
+        Other pairs a panel-mode mirror fit learned from.
+    break_years
+        Forecast series to the year its definition changed.
+    signed
+        Forecast series with a likelihood for values of either sign (net flows).
+    total, components
+        A forecast record's summed total and the series summed into it.
+    """
+
+    mode: str | None = None
+    panel_pairs: int | None = None
+    break_years: Mapping[str, int] = field(default_factory=dict)
+    signed: tuple[str, ...] = ()
+    total: str = ""
+    components: tuple[str, ...] = ()
+
+
+def manifest_facts(manifest: Manifest | None) -> ManifestFacts:
+    """Read :class:`ManifestFacts` from a manifest (``None`` gives empty facts)."""
+    extra: Mapping[str, Any] = manifest.extra if manifest is not None else {}
+    spec: Mapping[str, Any] = extra.get("spec") or {}
+    options: Mapping[str, Any] = extra.get("options") or {}
+    pairs = extra.get("n_panel_pairs")
+    return ManifestFacts(
+        mode=str(extra.get("mode") or spec.get("mode") or "") or None,
+        panel_pairs=int(pairs) if isinstance(pairs, (int, float)) else None,
+        break_years={str(k): int(v) for k, v in (extra.get("break_years") or {}).items() if v is not None},
+        signed=tuple(str(k) for k, v in (extra.get("likelihoods") or {}).items() if v == "signed"),
+        total=str(options.get("total_name") or ""),
+        components=tuple(options.get("components") or ()),
+    )
 
 
 @dataclass(frozen=True)

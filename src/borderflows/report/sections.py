@@ -18,9 +18,9 @@ from borderflows.report.build import Report, ReportEntry
 from borderflows.report.figures import ReportFigure, forecast_figure, mirror_figure, record_figure
 from borderflows.report.guide import Guide, diagnostics_line, forecast_guide, mirror_guide, verdict_sentence
 from borderflows.report.record import (
-    forecast_components,
     forecast_record,
     headline_interval,
+    manifest_facts,
     mirror_years,
     series_facts,
 )
@@ -102,7 +102,7 @@ def _section(entry: ReportEntry, report: Report, out_dir: Path) -> Section:
     spec, output = entry.spec, entry.output
     stated = headline_interval(output.headlines)
     prob, kind = stated[0] if stated else (DEFAULT_PROB, DEFAULT_KIND)
-    extra = entry.manifest.extra if entry.manifest is not None else {}
+    facts = manifest_facts(entry.manifest)
     tables = entry.tables
     figure: ReportFigure | None = None
     table: Table | None = None
@@ -114,20 +114,19 @@ def _section(entry: ReportEntry, report: Report, out_dir: Path) -> Section:
         # The percentile sentence joins "what it measures" unless a headline already states it.
         stated_percentile = any("percentile" in sentence for sentence in output.headlines)
         percentile = None if stated_percentile else entry.notes.percentile
-        guide = mirror_guide(years.exporter, years.importer, extra, entry.notes.estimand, percentile, report.placebo)
+        guide = mirror_guide(years.exporter, years.importer, facts, entry.notes.estimand, percentile, report.placebo)
     elif spec.kind == "forecast" and (record := forecast_record(tables)) is not None:
-        total, components = forecast_components(entry.manifest)
-        facts = {name: series_facts(name, components if name == total else ()) for name in record.series}
+        series = {name: series_facts(name, facts.components if name == facts.total else ()) for name in record.series}
         figure = forecast_figure(
-            record, facts, prob, citable=output.citable, out_dir=out_dir, analysis_id=spec.analysis_id
+            record, series, prob, citable=output.citable, out_dir=out_dir, analysis_id=spec.analysis_id
         )
-        numbers, shown = forecast_table(record, facts)
+        numbers, shown = forecast_table(record, series)
         pairs = record.intervals[["prob", "kind"]].drop_duplicates().sort_values("prob")
         labels = [describe(float(p), str(k)) for p, k in pairs.itertuples(index=False)]
         table = _main_table(out_dir, spec.analysis_id, numbers, shown, labels, spec.title)
         models = list(dict.fromkeys(record.intervals["model"]))
-        titles = {name: fact.title for name, fact in facts.items()}
-        guide = forecast_guide(prob, models, extra, titles, entry.notes.estimand)
+        titles = {name: fact.title for name, fact in series.items()}
+        guide = forecast_guide(prob, models, facts, titles, entry.notes.estimand)
     # The main figure redraws the record's own share or fan charts at the headline's probability: skip those.
     pictures = {name: path for name, path in output.figures.items() if not (figure and _same_picture(name))}
     record_figures = [record_figure(out_dir, spec.analysis_id, name, path) for name, path in pictures.items()]
