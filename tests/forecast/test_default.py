@@ -22,7 +22,7 @@ from borderflows.forecast.calibration import (
     trend_strength,
 )
 from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT, Default
-from borderflows.forecast.records import STRENGTHS
+from borderflows.forecast.records import OWN_WEIGHTS, STRENGTHS
 
 from .conftest import make_series
 
@@ -137,6 +137,7 @@ def test_shipped_calibration_has_provenance() -> None:
         assert (prior.horizon, prior.n_origins, prior.min_train) == (6, OWN_ORIGINS, OWN_MIN_TRAIN)
         assert prior.strength in STRENGTHS
         assert (np.diff(prior.growth) > 0).all()  # own errors grow with the horizon
+    assert calibration.provenance["own_weight"] in OWN_WEIGHTS
     assert "median" in calibration.forecaster
     assert calibration.trend_edges == TREND_EDGES
     for scale in ("level", "log"):

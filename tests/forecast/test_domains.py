@@ -11,10 +11,12 @@ import pytest
 
 from borderflows.forecast.adaptive import OwnErrors, ScalePrior, own_errors
 from borderflows.forecast.backtest import summarize
+from borderflows.forecast.calibration import learn, weighted_quantile
 from borderflows.forecast.corpora import Case, load_corpus
 from borderflows.forecast.default import Default
 from borderflows.forecast.domains import leave_one_domain_out, transfer, transfer_table
 from borderflows.forecast.records import (
+    OWN_WEIGHTS,
     STRENGTHS,
     learn_from_records,
     make_record,
@@ -64,6 +66,17 @@ def test_spread_shrinks_own_ratio_towards_the_corpus() -> None:
     assert ScalePrior("level", (1.0, 2.0), 0.3, strength=1e12).spread(own) == pytest.approx(np.exp(0.3))
     empty = OwnErrors("level", np.zeros(0, dtype=np.int64), np.zeros(0))
     assert prior.spread(empty) == pytest.approx(0.5)  # too short for an own error: the prior's centre
+
+
+def test_weighted_quantiles() -> None:
+    values = np.array([3.0, 1.0, 2.0, 5.0])
+    levels = np.array([0.0, 0.1, 0.5, 0.9, 1.0])
+    np.testing.assert_allclose(weighted_quantile(values, np.ones(4), levels), np.quantile(values, levels))
+    # Weight moves interior positions: [1, 2, 3] with weights [1, 1, 4] puts 2 at (1.5 - 0.5) / 3.5 = 0.286,
+    # so the median lies 0.214 / 0.714 of the way from 2 to 3 (unweighted: 2).
+    heavy = weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 4.0]), [0.5])
+    assert heavy[0] == pytest.approx(2.0 + (0.5 - 1 / 3.5) / (1 - 1 / 3.5))
+    assert learn([values], "level", weights=[np.array([1.0, 1.0, 1.0, 0.0])]).n_errors == (3,)  # weight 0 drops
 
 
 def test_own_errors_only_read_the_history() -> None:
@@ -140,7 +153,9 @@ def test_own_errors_widen_intervals_where_the_corpus_erred_less(records) -> None
     # so the choice may be the corpus prior alone; the choice is recorded either way.
     chosen = learn_from_records(smooth)
     assert chosen.provenance["strength_folds"] == "5 series folds"
-    assert set(chosen.provenance["strength_choice"]) == {f"{k:g}" for k in STRENGTHS}
+    grid = {f"k={k:g}, own weight={w:g}" for k in STRENGTHS for w in OWN_WEIGHTS}
+    assert set(chosen.provenance["strength_choice"]) == grid
+    assert chosen.provenance["own_weight"] in OWN_WEIGHTS
 
 
 def test_short_horizon_corpus_learns_its_horizons(corpus) -> None:  # type: ignore[no-untyped-def]

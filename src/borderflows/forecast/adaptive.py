@@ -17,8 +17,9 @@ yearly, 80% intervals covered 0.68 on another domain. The series at hand says ho
    (:func:`borderflows.forecast.records.learn_from_records` picks ``k`` by leave-one-domain-out
    interval score). A series too short for any own error gets ``exp(m)``.
 4. **Intervals** are ``f_h + s * spread * q_h(p)``, where ``q_h`` are quantiles of the corpus'
-   end-of-history errors each divided by its own series' spread: a studentised, conformal-style
-   predictive distribution whose width is the series' own and whose shape is the corpus'.
+   end-of-history errors (and, with a learned weight, its own rolling-origin errors) each divided
+   by its series' spread: a studentised, conformal-style predictive distribution whose width is
+   the series' own and whose shape is the corpus'.
 """
 
 from __future__ import annotations

@@ -246,8 +246,28 @@ def standardised_errors(
     return np.asarray((y - f) / s)
 
 
+def weighted_quantile(
+    values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64], levels: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Quantiles of a weighted sample (equal weights give ``np.quantile``'s default, linear interpolation).
+
+    Each value sits at the midpoint of its weight's share of the cumulative weight, rescaled so that
+    the smallest is at probability 0 and the largest at 1, as with ``np.quantile``: weights move the
+    interior values, the extremes stay the sample's minimum and maximum.
+    """
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order]
+    cumulative = np.cumsum(w) - 0.5 * w
+    positions = (cumulative - cumulative[0]) / (cumulative[-1] - cumulative[0]) if v.size > 1 else np.zeros(1)
+    return np.asarray(np.interp(np.asarray(levels, dtype=float), positions, v))
+
+
 def learn(
-    errors_by_horizon: list[npt.NDArray[np.float64]], scale: ErrorScale, *, centre: bool = True
+    errors_by_horizon: list[npt.NDArray[np.float64]],
+    scale: ErrorScale,
+    *,
+    centre: bool = True,
+    weights: list[npt.NDArray[np.float64]] | None = None,
 ) -> ErrorQuantiles:
     """Empirical quantiles of standardised errors, one array of errors per horizon.
 
@@ -257,7 +277,8 @@ def learn(
     series: MASE 3.40 with the shift, 3.19 without), so only the spread and shape are learned.
 
     Learning stops at the first horizon without a finite error (a corpus with a shorter horizon
-    learns fewer horizons; later ones are extrapolated by :meth:`ErrorQuantiles.ppf`).
+    learns fewer horizons; later ones are extrapolated by :meth:`ErrorQuantiles.ppf`). ``weights``
+    (one array per horizon, like the errors) weigh the errors (:func:`weighted_quantile`).
 
     Raises
     ------
@@ -265,13 +286,15 @@ def learn(
         If horizon 1 has no finite error (nothing to learn from).
     """
     rows, counts = [], []
-    for errors in errors_by_horizon:
+    for h, errors in enumerate(errors_by_horizon):
         values = np.asarray(errors, dtype=float)
-        values = values[np.isfinite(values)]
+        w = np.ones(values.size) if weights is None else np.asarray(weights[h], dtype=float)
+        finite = np.isfinite(values) & (w > 0)
+        values, w = values[finite], w[finite]
         if values.size == 0:
             break
-        shift = float(np.median(values)) if centre else 0.0
-        rows.append(np.quantile(values - shift, LEVELS))
+        shift = float(weighted_quantile(values, w, [0.5])[0]) if centre else 0.0
+        rows.append(weighted_quantile(values - shift, w, LEVELS))
         counts.append(int(values.size))
     if not rows:
         raise ValueError(f"no finite {scale}-scale errors at horizon 1: the corpus has nothing to learn from")

@@ -11,12 +11,15 @@ Learning (:func:`learn_from_records`), per error scale:
 
 1. ``g_h``: mean absolute own (rolling-origin, training-segment-only) error at each horizon;
 2. each series' relative error scale ``r`` and the corpus mean ``m`` of ``log r``;
-3. the prior strength ``k``: the value of :data:`STRENGTHS` whose intervals score best (mean of the
-   80% and 95% interval scores, in units of the series' volatility) on *held-out* learning
-   domains: each domain of the learning records scored with quantiles learned on the others (by
-   series folds when the records hold a single domain);
-4. the quantiles of end-of-training errors divided by their series' spread, per horizon and trend
-   group (:mod:`borderflows.forecast.calibration`).
+3. the prior strength ``k`` and the own errors' weight ``w`` in step 4: the pair of
+   :data:`STRENGTHS` x :data:`OWN_WEIGHTS` whose intervals score best (mean of the 80% and 95%
+   interval scores, in units of the series' volatility) on *held-out* learning domains: each
+   domain of the learning records scored with quantiles learned on the others (by series folds
+   when the records hold a single domain);
+4. the quantiles of end-of-training errors (weight 1 each) and own rolling-origin errors (weight
+   ``w`` each), all divided by their series' spread, per horizon and trend group
+   (:mod:`borderflows.forecast.calibration`). The own errors carry the variety of shocks in the
+   series' histories, the end errors the situation a forecast is in.
 
 The end-of-training errors are the learning series' own futures: only records of *learning*
 domains are ever read there, never those a calibration is scored on
@@ -54,8 +57,11 @@ from borderflows.forecast.results import Forecast
 SCALES: tuple[ErrorScale, ...] = ("level", "log")
 """Error scales learned (the Default uses ``"level"``; ``Default(scale="log")`` the other)."""
 
-STRENGTHS: tuple[float, ...] = (0.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 1e9)
+STRENGTHS: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0, 40.0, 80.0, 1e9)
 """Prior strengths compared (0: own errors alone; 1e9: the corpus prior alone, i.e. no adaptation)."""
+
+OWN_WEIGHTS: tuple[float, ...] = (0.0, 0.1, 0.2)
+"""Weights of one own rolling-origin error against one end-of-training error in the quantiles compared."""
 
 MIN_GROUP_ERRORS = 50
 """A trend group with fewer errors than this at some horizon borrows the errors of all groups there."""
@@ -179,24 +185,42 @@ def _base_prior(records: Sequence[Record], scale: ErrorScale, horizon: int) -> _
 
 
 def _quantiles(
-    records: Sequence[Record], scale: ErrorScale, prior: ScalePrior | None, edges: tuple[float, ...]
+    records: Sequence[Record],
+    scale: ErrorScale,
+    prior: ScalePrior | None,
+    edges: tuple[float, ...],
+    own_weight: float = 0.0,
 ) -> dict[str, ErrorQuantiles]:
-    """Quantiles of end errors divided by each series' spread, per trend group and horizon."""
+    """Quantiles of errors divided by each series' spread, per trend group and horizon.
+
+    End-of-training errors weigh 1 each; with ``own_weight > 0`` the own rolling-origin errors join
+    the sample with that weight each (module docstring, step 4).
+    """
     usable = [r for r in records if scale in r.end]
     horizon = max(r.end[scale].size for r in usable)
     n_groups = len(edges) + 1
     table: list[list[list[float]]] = [[[] for _ in range(horizon)] for _ in range(n_groups)]
+    weights: list[list[list[float]]] = [[[] for _ in range(horizon)] for _ in range(n_groups)]
     for record in usable:
-        spread = prior.spread(record.own[scale]) if prior is not None else 1.0
+        own = record.own[scale]
+        spread = prior.spread(own) if prior is not None else 1.0
         group = trend_group(record.values, edges)
         for h, z in enumerate(record.end[scale]):
             table[group][h].append(float(z) / spread)
-    everything = [np.asarray([e for g in range(n_groups) for e in table[g][h]]) for h in range(horizon)]
+            weights[group][h].append(1.0)
+        if own_weight > 0:
+            for h, z in zip(own.horizons, own.errors, strict=True):
+                if h <= horizon:
+                    table[group][h - 1].append(float(z) / spread)
+                    weights[group][h - 1].append(own_weight)
+    every = [np.asarray([e for g in range(n_groups) for e in table[g][h]]) for h in range(horizon)]
+    every_w = [np.asarray([e for g in range(n_groups) for e in weights[g][h]]) for h in range(horizon)]
     out = {}
     for g in range(n_groups):
-        per_h = [np.asarray(table[g][h]) for h in range(horizon)]
-        per_h = [e if e.size >= MIN_GROUP_ERRORS else everything[h] for h, e in enumerate(per_h)]
-        out[group_key(scale, g)] = learn(per_h, scale)
+        enough = [sum(1 for w in weights[g][h] if w == 1.0) >= MIN_GROUP_ERRORS for h in range(horizon)]
+        per_h = [np.asarray(table[g][h]) if enough[h] else every[h] for h in range(horizon)]
+        per_w = [np.asarray(weights[g][h]) if enough[h] else every_w[h] for h in range(horizon)]
+        out[group_key(scale, g)] = learn(per_h, scale, weights=per_w)
     return out
 
 
@@ -248,14 +272,15 @@ class StrengthChoice:
         Per candidate strength: ``interval_score`` (mean over held-out folds and :data:`CHOICE_PROBS`
         of the interval score in volatility units), the criterion, and ``coverage_error`` (mean
         over folds of the absolute coverage errors at :data:`CHOICE_PROBS`, summed), beside it.
-    strength
-        The strength with the smallest interval score.
+    strength, own_weight
+        The pair (of :data:`STRENGTHS` x :data:`OWN_WEIGHTS`) with the smallest interval score.
     folds
         How the learning records were split.
     """
 
     scores: pd.DataFrame
     strength: float
+    own_weight: float
     folds: str
 
 
@@ -265,6 +290,7 @@ def choose_strength(
     n_origins: int = OWN_ORIGINS,
     min_train: int = OWN_MIN_TRAIN,
     strengths: Sequence[float] = STRENGTHS,
+    own_weights: Sequence[float] = OWN_WEIGHTS,
     edges: tuple[float, ...] = TREND_EDGES,
 ) -> StrengthChoice:
     """Step 3 of the module docstring: the strength with the best held-out interval score (level scale).
@@ -276,24 +302,28 @@ def choose_strength(
     """
     horizon = _own_horizon(records)
     target = np.asarray(CHOICE_PROBS)
-    coverage_error = dict.fromkeys(strengths, 0.0)
-    interval_score = dict.fromkeys(strengths, 0.0)
+    grid = [(k, w) for k in strengths for w in own_weights]
+    coverage_error = dict.fromkeys(grid, 0.0)
+    interval_score = dict.fromkeys(grid, 0.0)
     folds = [f for f in _folds(records) if f.any() and not f.all()]
     for held in folds:
         learn_on = [r for r, h in zip(records, held, strict=True) if not h]
         scored = [r for r, h in zip(records, held, strict=True) if h]
         base = _base_prior(learn_on, "level", horizon)
-        for strength in strengths:
+        for strength, own_weight in grid:
             prior = base.with_strength("level", strength, n_origins, min_train)
-            quantiles = _quantiles(learn_on, "level", prior, edges)
+            quantiles = _quantiles(learn_on, "level", prior, edges, own_weight)
             coverage, score = _held_out_scores(scored, quantiles, prior, edges)
-            coverage_error[strength] += float(np.sum(np.abs(coverage - target))) / len(folds)
-            interval_score[strength] += float(np.mean(score)) / len(folds)
-    scores = pd.DataFrame({"coverage_error": coverage_error, "interval_score": interval_score})
-    scores.index.name = "strength"
-    best = float(scores.index[int(np.argmin(scores["interval_score"].to_numpy()))])
+            coverage_error[strength, own_weight] += float(np.sum(np.abs(coverage - target))) / len(folds)
+            interval_score[strength, own_weight] += float(np.mean(score)) / len(folds)
+    index = pd.MultiIndex.from_tuples(grid, names=["strength", "own_weight"])
+    scores = pd.DataFrame(
+        {"coverage_error": [coverage_error[g] for g in grid], "interval_score": [interval_score[g] for g in grid]},
+        index=index,
+    )
+    strength, own_weight = grid[int(np.argmin(scores["interval_score"].to_numpy()))]
     how = "leave-one-domain-out" if len({r.domain for r in records}) >= 2 else f"{INNER_FOLDS} series folds"
-    return StrengthChoice(scores, best, how)
+    return StrengthChoice(scores, float(strength), float(own_weight), how)
 
 
 def _own_horizon(records: Sequence[Record]) -> int:
@@ -305,13 +335,15 @@ def learn_from_records(
     *,
     adaptive: bool = True,
     strength: float | None = None,
+    own_weight: float | None = None,
     n_origins: int = OWN_ORIGINS,
     min_train: int = OWN_MIN_TRAIN,
     provenance: dict[str, Any] | None = None,
 ) -> Calibration:
     """Learn a calibration from ``records`` (module docstring); ``adaptive=False``: corpus quantiles only.
 
-    ``strength`` fixes the prior strength instead of choosing it (:func:`choose_strength`).
+    ``strength`` and ``own_weight`` fix the prior strength and the own errors' weight in the quantiles
+    instead of choosing them (:func:`choose_strength`; a fixed ``strength`` alone keeps ``own_weight`` 0).
     ``n_origins`` and ``min_train`` must be those the records' own errors were measured with.
     """
     model = records[0].results.spec
@@ -325,11 +357,13 @@ def learn_from_records(
     if adaptive:
         if strength is None:
             choice = choose_strength(records, n_origins=n_origins, min_train=min_train)
-            strength = choice.strength
+            strength, own_weight = choice.strength, choice.own_weight
             info["strength_choice"] = {
-                f"{k:g}": {name: round(float(v), 4) for name, v in row.items()} for k, row in choice.scores.iterrows()
+                f"k={k:g}, own weight={w:g}": {name: round(float(row[name]), 4) for name in choice.scores.columns}
+                for (k, w), (_, row) in zip(choice.scores.index, choice.scores.iterrows(), strict=True)
             }
             info["strength_folds"] = choice.folds
+        info["own_weight"] = own_weight = own_weight or 0.0
         horizon = _own_horizon(records)
         for scale in SCALES:
             if any(scale in r.own for r in records):
@@ -338,7 +372,7 @@ def learn_from_records(
     scales: dict[str, ErrorQuantiles] = {}
     for scale in SCALES:
         if any(scale in r.end for r in records):
-            scales.update(_quantiles(records, scale, priors.get(scale), TREND_EDGES))
+            scales.update(_quantiles(records, scale, priors.get(scale), TREND_EDGES, own_weight or 0.0))
     description = f"{model.describe()} (statsforecast), non-seasonal; centred errors"
     return Calibration(description, scales, info, TREND_EDGES, priors)
 
