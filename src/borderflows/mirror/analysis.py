@@ -17,7 +17,7 @@ from borderflows import progress
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.countries import short_name
 from borderflows.exceptions import ConvergenceWarning
-from borderflows.mirror.results import TABLE_PROBS, MirrorGapResults
+from borderflows.mirror.results import TABLE_PROBS, MirrorGapResults, ordinal
 from borderflows.mirror.sensitivity import margin_sensitivity, prior_sensitivity
 from borderflows.mirror.spec import MirrorGap
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
@@ -26,6 +26,10 @@ from borderflows.results.manifest import Manifest
 from borderflows.results.record import RecordFigure, RecordTable, write_record
 
 FIGURES = ("share", "fit", "decomposition", "ppc")
+
+
+LOW_PERCENTILE = 5.0
+"""Below this world percentile the headline says the pair's persistent gap is unusual."""
 
 
 def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> str:
@@ -47,7 +51,7 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
         )
         if results.percentile is not None:
             sentence += (
-                f"; the pair's mirror ratio is at the {_ordinal(results.percentile)} percentile of the world's pairs"
+                f"; the pair's mirror ratio is at the {ordinal(results.percentile)} percentile of the world's pairs"
             )
             if results.percentile < LOW_PERCENTILE:
                 sentence += (
@@ -59,24 +63,10 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
         "beyond what comparable pairs show"
     )
     if results.percentile is not None:
-        sentence += (
-            f"; the pair's mirror ratio is at the {_ordinal(results.percentile)} percentile of the world's pairs"
-        )
+        sentence += f"; the pair's mirror ratio is at the {ordinal(results.percentile)} percentile of the world's pairs"
     if not results.diagnostics.ok:
         sentence += " [NOT citable: failed the convergence gate]"
     return sentence
-
-
-LOW_PERCENTILE = 5.0
-"""Below this world percentile the headline says the pair's persistent gap is unusual."""
-
-
-def _ordinal(percentile: float) -> str:
-    if percentile < 1:
-        return f"{percentile:.1f}th"
-    value = round(percentile)
-    suffix = "th" if 10 <= value % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
-    return f"{value}{suffix}"
 
 
 def _percent(share: float) -> str:
@@ -270,7 +260,7 @@ def headline_notes(results: MirrorGapResults) -> dict[str, Any]:
             "value": results.percentile,
             "sentence": (
                 f"the pair's mean mirror ratio, relative to what the world panel predicts for it, is at the "
-                f"{_ordinal(results.percentile)} percentile of the world's pairs"
+                f"{ordinal(results.percentile)} percentile of the world's pairs"
             ),
         }
     return notes

@@ -332,7 +332,7 @@ class MirrorGapResults:
             )
             if offset.percentile is not None:
                 notes.append(
-                    f"the pair's mean mirror ratio relative to its prediction is at the {offset.percentile:.0f}th "
+                    f"the pair's mean mirror ratio relative to its prediction is at the {ordinal(offset.percentile)} "
                     "percentile of the world's pairs"
                 )
         notes.append(
@@ -429,3 +429,12 @@ class MirrorGapResults:
             "evidence_used": [] if self.data.evidence is None else list(self.data.evidence.ids),
             "evidence_skipped": [] if self.data.evidence is None else list(self.data.evidence.skipped),
         }
+
+
+def ordinal(percentile: float) -> str:
+    """A percentile as an ordinal: ``"0.2th"`` below 1, else ``"1st"``, ``"22nd"``, ``"13th"``."""
+    if percentile < 1:
+        return f"{percentile:.1f}th"
+    value = round(percentile)
+    suffix = "th" if 10 <= value % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+    return f"{value}{suffix}"

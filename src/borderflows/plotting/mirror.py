@@ -91,11 +91,14 @@ def plot_mirror(
     else:
         table = results.decomposition(prob, interval_kind)
         years = np.sort(table["year"].unique())
-        width = 0.2
-        for j, component in enumerate(("margin", "reporter_bias", "underreporting", "residual")):
+        components = list(dict.fromkeys(table["component"]))  # in the order the results define them
+        width = 0.8 / len(components)
+        for j, component in enumerate(components):
             part = table[table["component"] == component].set_index("year").loc[years]
             err = np.vstack([part["estimate"] - part["lower"], part["upper"] - part["estimate"]])
-            ax.bar(years + (j - 1.5) * width, part["estimate"], width, yerr=err, label=component, capsize=1)
+            offset = (j - (len(components) - 1) / 2) * width
+            label = component.replace("_", " ")
+            ax.bar(years + offset, part["estimate"], width, yerr=err, label=label, capsize=1)
         raw = table.drop_duplicates("year").set_index("year").loc[years, "raw_gap_usd_m"]
         ax.plot(years, raw, color="black", marker="o", ms=3, label="raw gap X - M")
         ax.set_ylabel("USD m")
