@@ -94,6 +94,7 @@ class Design:
     pair_sd: float = WORLD_PAIR_SD  # spread of the pair's own effect alpha (t4 scale)
     mu_sd: float = WORLD_MU_SD  # posterior sd of the world's prediction mu (0: exact SBC)
     nu: float = priors.OFFSET_NU  # tail of pairs around their prediction
+    drift_sd: float = priors.PAIR_DRIFT_SD  # yearly drift of the pair's ratio around its offset
     loc_spread: float = float(np.sqrt(2.0) * priors.REPORTER_BIAS_SCALE)  # sd of world predictions across pairs
 
     @property
@@ -109,7 +110,7 @@ class Design:
         if not self.world:
             return prior_offset()
         loc = priors.MARGIN_LOG_CENTRE + self.loc_spread * rng.normal()
-        return world_offset(loc, pair_sd=self.pair_sd, mu_sd=self.mu_sd, nu=self.nu)
+        return world_offset(loc, pair_sd=self.pair_sd, mu_sd=self.mu_sd, nu=self.nu, drift_sd=self.drift_sd)
 
     def draw(self, rng: np.random.Generator, transit: np.ndarray | None = None) -> Truth:
         """One truth from the priors."""
@@ -379,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pair-sd", type=float, default=WORLD_PAIR_SD, help="spread of the pair's own effect")
     parser.add_argument("--mu-sd", type=float, default=WORLD_MU_SD, help="sd of the world's prediction (0: exact)")
     parser.add_argument("--nu", type=float, default=priors.OFFSET_NU, help="tail (df) of the pair's own effect")
+    parser.add_argument("--drift-sd", type=float, default=priors.PAIR_DRIFT_SD, help="yearly drift of the ratio")
     parser.add_argument("--out", type=Path, default=None, help="default benchmarks/_out/mirror_validation[_pair]")
     args = parser.parse_args(argv)
     if args.quick:
@@ -390,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     from rich.progress import Progress
 
     console = Console()
-    design = Design(world=args.mode == "world", pair_sd=args.pair_sd, mu_sd=args.mu_sd, nu=args.nu)
+    design = Design(
+        world=args.mode == "world", pair_sd=args.pair_sd, mu_sd=args.mu_sd, nu=args.nu, drift_sd=args.drift_sd
+    )
     spec = design.spec()
     args.out.mkdir(parents=True, exist_ok=True)
     meta_path = args.out / "meta.json"
@@ -430,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
                         "pair_sd": design.pair_sd,
                         "mu_sd": design.mu_sd,
                         "nu": design.nu,
+                        "drift_sd": design.drift_sd,
                         "loc_spread": design.loc_spread,
                         "walk": spec.walk,
                         "transit": {"share": TRANSIT_SHARE, "from": TRANSIT_FROM},

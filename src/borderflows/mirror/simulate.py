@@ -8,10 +8,11 @@ The pair's persistent log mirror ratio is ``offset = mu + alpha``: ``mu`` is wha
 pair like it and ``alpha ~ StudentT(nu, 0, pair_sd)`` the pair's own effect, the heterogeneity v2's simulator left
 out. The fit is told the world's prediction through :attr:`Truth.offset_prior` (``c ~ StudentT(nu, loc, scale)``
 with ``scale = sqrt(sd(mu)^2 + pair_sd^2)``); when ``mu`` is known exactly (``mu_sd = 0``, the default) the drawn
-offset has exactly the model's prior, so SBC is exact. Optionally a share of the exporter's figure is goods
-declared for the importer that go on to a third country (:attr:`Truth.transit`), so X exceeds shipments to the
-importer in those years; the model has no term for it. Exporter years can be missing, as four of China's reports
-to Kazakhstan are.
+offset has exactly the model's prior, so SBC is exact. The pair's ratio also drifts around its offset as
+comparable pairs' ratios do (``a_t``, a random walk with the world's ``drift_sd``, less its mean). Optionally a
+share of the exporter's figure is goods declared for the importer that go on to a third country
+(:attr:`Truth.transit`), so X exceeds shipments to the importer in those years; the model has no term for it.
+Exporter years can be missing, as four of China's reports to Kazakhstan are.
 
 Example (SBC with one compiled model)::
 
@@ -53,11 +54,12 @@ def world_offset(
     pair_sd: float = WORLD_PAIR_SD,
     mu_sd: float = WORLD_MU_SD,
     nu: float = priors.OFFSET_NU,
+    drift_sd: float = priors.PAIR_DRIFT_SD,
 ) -> OffsetPrior:
     """The offset prior a world-mode fit is given for a pair whose world prediction is ``loc`` (sd ``mu_sd``).
 
     ``loc`` defaults to the margin prior's centre (a pair whose two reporters behave as the average reporter);
-    ``nu`` is the tail of pairs around their prediction.
+    ``nu`` is the tail of pairs around their prediction and ``drift_sd`` the yearly drift of a pair's ratio.
     """
     margin = np.full(1, priors.MARGIN_LOG_CENTRE)
     return OffsetPrior(
@@ -69,6 +71,7 @@ def world_offset(
         covariates=np.zeros(1),
         pair_sd=float(pair_sd),
         nu=float(nu),
+        drift_sd=float(drift_sd),
     )
 
 
@@ -94,6 +97,8 @@ class Truth:
         Breakpoint years kept inside the grid.
     alpha
         The pair's own effect inside ``offset`` (``offset - alpha`` is the world's prediction ``mu``).
+    pair_drift
+        Per year, the drift of the pair's log ratio around ``offset`` (a random walk less its mean; empty: none).
     transit
         Per year, the share of the exporter's figure that goes on to third countries (empty or zeros: none).
     offset_prior
@@ -109,6 +114,7 @@ class Truth:
     beta: FloatArray = field(default_factory=lambda: np.zeros(0))
     breakpoints: tuple[int, ...] = ()
     alpha: float = 0.0
+    pair_drift: FloatArray = field(default_factory=lambda: np.zeros(0))
     transit: FloatArray = field(default_factory=lambda: np.zeros(0))
     offset_prior: OffsetPrior | None = None
 
@@ -172,6 +178,7 @@ def draw_truth(
     first = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
     sigma_u = draw_scale(rng, priors.SHARE_STEP)
     logit_u = first + np.concatenate([[0.0], np.cumsum(sigma_u * rng.normal(size=n - 1))]) + design @ beta
+    walk = np.concatenate([[0.0], np.cumsum(prior.drift_sd * rng.normal(size=n - 1))])
     mu_sd = math.sqrt(max(prior.scale**2 - prior.pair_sd**2, 0.0))
     mu = prior.loc + mu_sd * rng.normal()
     alpha = prior.pair_sd * rng.standard_t(prior.nu)
@@ -184,6 +191,7 @@ def draw_truth(
         beta=beta,
         breakpoints=kept,
         alpha=float(alpha),
+        pair_drift=walk - walk.mean(),
         transit=np.zeros(n) if transit is None else np.asarray(transit, dtype=float),
         offset_prior=prior,
     )
@@ -198,9 +206,9 @@ def simulate(
 ) -> MirrorData:
     """Draw the pair's reports given ``truth``.
 
-    ``log M_t = level_t + log(1 - transit_t) + offset + log(1 - u_t) + sigma_d * e_t``: the importer records
-    what was shipped to it (the exporter's figure less transit), marked up by the pair's offset and short by
-    ``u_t``.
+    ``log M_t = level_t + log(1 - transit_t) + offset + a_t + log(1 - u_t) + sigma_d * e_t``: the importer
+    records what was shipped to it (the exporter's figure less transit), marked up by the pair's offset and its
+    drift ``a_t`` and short by ``u_t``.
 
     Parameters
     ----------
@@ -220,7 +228,8 @@ def simulate(
     n = len(years)
     x_idx = np.asarray([i for i, y in enumerate(years) if int(y) not in missing_x], dtype=np.int64)
     m_idx = np.asarray([i for i, y in enumerate(years) if int(y) not in missing_m], dtype=np.int64)
-    mu_m = truth.level + np.log(truth.shipment_share) + truth.offset + np.log1p(-truth.u)
+    drift = np.zeros(n) if len(truth.pair_drift) == 0 else truth.pair_drift
+    mu_m = truth.level + np.log(truth.shipment_share) + truth.offset + drift + np.log1p(-truth.u)
     log_x = truth.level[x_idx]
     log_m = mu_m[m_idx] + truth.sigma_d * rng.normal(size=len(m_idx))
     x_rep = np.full(n, np.nan)
