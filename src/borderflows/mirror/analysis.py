@@ -17,7 +17,7 @@ from borderflows import progress
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.countries import short_name
 from borderflows.exceptions import ConvergenceWarning
-from borderflows.mirror.results import TABLE_PROBS, MirrorGapResults, ordinal
+from borderflows.mirror.results import TABLE_PROBS, MirrorGapResults, percentile_phrase
 from borderflows.mirror.sensitivity import margin_sensitivity, prior_sensitivity
 from borderflows.mirror.spec import MirrorGap
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
@@ -50,9 +50,7 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
             f"{exporter} in {year}: the share's {label}, {lower}–{upper}, reaches down to zero"
         )
         if results.percentile is not None:
-            sentence += (
-                f"; the pair's mirror ratio is at the {ordinal(results.percentile)} percentile of the world's pairs"
-            )
+            sentence += f"; the pair's mirror ratio is {percentile_phrase(results.percentile)} of the world's pairs"
             if results.percentile < LOW_PERCENTILE:
                 sentence += (
                     ", a persistent gap that transit, coverage or origin rules explain as well as unrecorded trade"
@@ -63,7 +61,7 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
         "beyond what comparable pairs show"
     )
     if results.percentile is not None:
-        sentence += f"; the pair's mirror ratio is at the {ordinal(results.percentile)} percentile of the world's pairs"
+        sentence += f"; the pair's mirror ratio is {percentile_phrase(results.percentile)} of the world's pairs"
     if not results.diagnostics.ok:
         sentence += " [NOT citable: failed the convergence gate]"
     return sentence
@@ -259,8 +257,8 @@ def headline_notes(results: MirrorGapResults) -> dict[str, Any]:
         notes["percentile"] = {
             "value": results.percentile,
             "sentence": (
-                f"the pair's mean mirror ratio, relative to what the world panel predicts for it, is at the "
-                f"{ordinal(results.percentile)} percentile of the world's pairs"
+                f"the pair's mean mirror ratio, relative to what the world panel predicts for it, is "
+                f"{percentile_phrase(results.percentile)} of the world's pairs"
             ),
         }
     return notes

@@ -332,8 +332,8 @@ class MirrorGapResults:
             )
             if offset.percentile is not None:
                 notes.append(
-                    f"the pair's mean mirror ratio relative to its prediction is at the {ordinal(offset.percentile)} "
-                    "percentile of the world's pairs"
+                    "the pair's mean mirror ratio relative to its prediction is "
+                    f"{percentile_phrase(offset.percentile)} of the world's pairs"
                 )
         notes.append(
             "transit declared to the importer, coverage changes and origin rules also lower the importer's "
@@ -431,10 +431,13 @@ class MirrorGapResults:
         }
 
 
-def ordinal(percentile: float) -> str:
-    """A percentile as an ordinal: ``"0.2th"`` below 1, else ``"1st"``, ``"22nd"``, ``"13th"``."""
+def percentile_phrase(percentile: float) -> str:
+    """Where a pair sits among the world's pairs: ``"among the lowest 0.2%"``, ``"at the 22nd percentile"``,
+    ``"among the highest 0.5%"``."""
     if percentile < 1:
-        return f"{percentile:.1f}th"
+        return f"among the lowest {max(percentile, 0.1):.1f}%"
+    if percentile > 99:
+        return f"among the highest {max(100 - percentile, 0.1):.1f}%"
     value = round(percentile)
     suffix = "th" if 10 <= value % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
-    return f"{value}{suffix}"
+    return f"at the {value}{suffix} percentile"
