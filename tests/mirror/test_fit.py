@@ -1,29 +1,43 @@
-"""Fit contract on a small simulated pair (fast preset, one compiled graph for the module)."""
+"""Fit contract on small simulated pairs (fast preset, one compiled graph for every fit in this module)."""
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
-from borderflows.exceptions import ResultsMismatchError
+from borderflows.config import SamplerPreset
+from borderflows.config import preset as get_preset
+from borderflows.diagnostics import Diagnostics
+from borderflows.exceptions import ConvergenceWarning, OptionError, ResultsMismatchError
 from borderflows.mirror import MirrorGap, load
+from borderflows.mirror.fitting import RETRY_DRAWS_FACTOR
 from borderflows.mirror.inputs import MirrorData
+from borderflows.mirror.posterior import flat
 from borderflows.mirror.results import MirrorGapResults
+from borderflows.mirror.sampling import mirror_run
 from borderflows.mirror.spec import MODEL_VERSION
+from borderflows.mirror.world import WorldPosterior
+
+from .conftest import FIT_SEED, YEARS, TablePair, known_truth, pair_table, world_target
 
 matplotlib.use("Agg")
 
 
 def test_results_are_a_new_object_with_recorded_seed(pair_fit: MirrorGapResults) -> None:
     assert isinstance(pair_fit, MirrorGapResults)
-    assert pair_fit.random_seed == 20240
+    assert pair_fit.random_seed == FIT_SEED
     assert pair_fit.preset == "fast"
     assert pair_fit.spec.model_id == f"mirror-gap/pair/{MODEL_VERSION}"
-    assert any("leans on the priors" in note for note in pair_fit.notes)
+    assert pair_fit.spec.walk == "non-centred"
+    assert pair_fit.data.offset.source == "priors"
+    assert any(note.startswith("pair mode:") and "leans on them" in note for note in pair_fit.notes)
+    assert pair_fit.percentile is None  # pair mode does not place the pair among the world's
 
 
 def test_interval_table_is_tidy_and_ordered(pair_fit: MirrorGapResults) -> None:
@@ -39,14 +53,19 @@ def test_interval_table_is_tidy_and_ordered(pair_fit: MirrorGapResults) -> None:
     # 50% intervals nest inside 90% intervals.
     narrow = pair_fit.interval(prob=0.5)
     assert (narrow["upper"] - narrow["lower"] <= table["upper"] - table["lower"] + 1e-12).all()
+    with pytest.raises(OptionError, match="quantity"):
+        pair_fit.draws("true_exports_usd_m")  # v2's quantity is gone
 
 
-def test_truth_share_is_recovered_in_informative_years(pair_fit: MirrorGapResults) -> None:
-    # Truth u rises 0.30 -> 0.50 (conftest.known_truth). With tau, biases and u confounded in pair
-    # mode the level of u rests on the priors, so check what the data pin down: the rise.
-    u = pair_fit.u_draws
-    rise = u[:, -1] - u[:, 0]
-    assert np.mean(rise > 0) > 0.9
+def test_truth_share_is_recovered_when_the_offset_is_known(identified_fit: MirrorGapResults) -> None:
+    # Truth u rises 0.30 -> 0.50 (conftest.known_truth) and the fit is told the pair's usual ratio to within
+    # 0.03: the reports then pin u down. A calibrated posterior has the truth within four posterior sd of its
+    # mean with probability 0.9999 in each year checked.
+    truth = known_truth().u
+    u = identified_fit.u_draws
+    for position in (0, len(YEARS) - 1):
+        assert abs(u[:, position].mean() - truth[position]) < 4 * u[:, position].std()
+    assert np.mean(u[:, -1] - u[:, 0] > 0) > 0.9  # the rise is seen
 
 
 def test_total_and_probabilities(pair_fit: MirrorGapResults) -> None:
@@ -57,17 +76,28 @@ def test_total_and_probabilities(pair_fit: MirrorGapResults) -> None:
     low = pair_fit.prob_exceeds(0.1)
     high = pair_fit.prob_exceeds(0.9)
     assert (low["probability"] >= high["probability"]).all()
-    with pytest.raises(ValueError, match="outside the fitted years"):
+    with pytest.raises(OptionError, match="outside the fitted years"):
         pair_fit.total(years=[1990])
+    with pytest.raises(OptionError, match="threshold"):
+        pair_fit.prob_exceeds(30)
 
 
-def test_decomposition_adds_up_to_raw_gap(pair_fit: MirrorGapResults) -> None:
-    parts = pair_fit.decomposition()
-    assert set(parts["component"]) == {"margin", "reporter_bias", "underreporting", "residual"}
-    # Per draw the four parts sum to the raw gap exactly; medians need not, so rebuild one draw.
-    data = pair_fit.data
+@pytest.mark.parametrize("fit_name", ["pair_fit", "world_fit"])
+def test_decomposition_adds_up_to_raw_gap(fit_name: str, request: pytest.FixtureRequest) -> None:
+    fit: MirrorGapResults = request.getfixturevalue(fit_name)
+    parts = fit.decomposition()
+    assert set(parts["component"]) == {"margin", "reporter_behaviour", "pair_effect", "underreporting", "residual"}
+    data = fit.data
     both = np.isfinite(data.x_reported) & np.isfinite(data.m_reported)
     assert (parts.groupby("component").size() == both.sum()).all()
+    # The four named parts add up to X - E[M], so what is left must be the model's reporting noise in USD:
+    # the expected importer record exp(l + c + a + log(1 - u)) minus the reported M, rebuilt here from the
+    # draws. Same draws, same values: the medians agree to rounding.
+    expected_m = np.exp(flat(fit.idata, "level") + flat(fit.idata, "offset")[:, None] + flat(fit.idata, "pair_drift"))
+    noise = expected_m[:, both] * (1 - fit.u_draws[:, both]) - data.m_reported[both]
+    residual = parts[parts["component"] == "residual"]
+    np.testing.assert_allclose(residual["estimate"], np.median(noise, axis=0), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(residual["raw_gap_usd_m"], data.x_reported[both] - data.m_reported[both])
     margin = parts[parts["component"] == "margin"]
     assert (margin["estimate"] < 0).all()  # CIF adds value: the margin narrows X - M
 
@@ -75,7 +105,8 @@ def test_decomposition_adds_up_to_raw_gap(pair_fit: MirrorGapResults) -> None:
 def test_summary_and_formats_state_prob_and_kind(pair_fit: MirrorGapResults) -> None:
     text = pair_fit.summary(prob=0.8)
     assert "80% equal-tailed interval" in text
-    assert "random_seed=20240" in text
+    assert f"random_seed={FIT_SEED}" in text
+    assert "identification: " in text
     assert "80% equal-tailed" in pair_fit.to_markdown(prob=0.8)
     assert "tabular" in pair_fit.to_latex()
     frame = pair_fit.to_frame()
@@ -89,6 +120,9 @@ def test_plots_label_intervals(pair_fit: MirrorGapResults, kind: str) -> None:
     ax = pair_fit.plot(kind)
     labels = " ".join(ax.get_legend_handles_labels()[1]) + ax.get_title()
     assert "90% equal-tailed interval" in labels
+    if kind == "decomposition":  # one bar series per component of the results' decomposition
+        legend = {label.replace(" ", "_") for label in ax.get_legend_handles_labels()[1]}
+        assert set(pair_fit.decomposition()["component"]) <= legend
     plt.close(ax.figure)
 
 
@@ -97,9 +131,14 @@ def test_save_load_round_trip_and_refusal(pair_fit: MirrorGapResults, tmp_path: 
     back = load(folder)
     np.testing.assert_allclose(back.u_draws, pair_fit.u_draws)
     assert back.random_seed == pair_fit.random_seed
+    assert back.spec == pair_fit.spec
     assert back.diagnostics.ok == pair_fit.diagnostics.ok
-    with pytest.raises(ResultsMismatchError, match=f"not 'mirror-gap/panel/{MODEL_VERSION}'"):
-        load(folder, model_id=MirrorGap(mode="panel").model_id)
+    assert back.identification == pair_fit.identification
+    assert back.verdict == pair_fit.verdict
+    assert back.data.offset.loc == pair_fit.data.offset.loc
+    np.testing.assert_array_equal(back.data.offset.margin, pair_fit.data.offset.margin)
+    with pytest.raises(ResultsMismatchError, match=f"not 'mirror-gap/world/{MODEL_VERSION}'"):
+        load(folder, model_id=MirrorGap(mode="world").model_id)
     manifest = folder / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"package_version": "', '"package_version": "0.0.0-old'))
     with pytest.raises(ResultsMismatchError, match="refit"):
@@ -109,41 +148,116 @@ def test_save_load_round_trip_and_refusal(pair_fit: MirrorGapResults, tmp_path: 
 def test_refit_reuses_compiled_model(pair_data: MirrorData, pair_fit: MirrorGapResults) -> None:
     from borderflows.mirror.sampling import compiled_model
 
-    _, _, hit = compiled_model(pair_data, MirrorGap(mode="pair"))
+    _, _, hit = compiled_model(pair_data, pair_fit.spec)
     assert hit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a different seed on the fast preset may fail the gate; not tested here
-        again = MirrorGap(mode="pair").fit_data(pair_data, random_seed=1, preset="fast")
+        again = pair_fit.spec.fit_data(pair_data, random_seed=1, preset="fast")
     assert again.random_seed == 1
     assert not np.allclose(again.u_draws[:10], pair_fit.u_draws[:10])
 
 
-def test_margin_sensitivity_refits_with_each_centre(pair_fit: MirrorGapResults) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # fast-preset gate verdicts are recorded in the 'citable' column
-        table = pair_fit.margin_sensitivity(centres=(0.02, 0.15), preset="fast")
-    assert set(table["margin_centre"]) == {0.02, 0.15}
-    assert {"year", "estimate", "lower", "upper", "prob", "kind", "citable"} <= set(table.columns)
-    assert len(table) == 2 * pair_fit.data.n_years
+def test_unknown_preset_fails_before_any_data(pair_data: MirrorData) -> None:
+    pair = TablePair("CHN", "KAZ", pair_table(pair_data))
+    with pytest.raises(OptionError, match="preset"):
+        MirrorGap(mode="pair").fit(pair, preset="fastest", evidence=False)
 
 
-def test_prior_sensitivity_reports_u(pair_fit: MirrorGapResults) -> None:
-    table = pair_fit.prior_sensitivity()
-    assert {"prior", "likelihood", "diagnosis"} <= set(table.columns)
-    assert all(str(name).startswith("u[") for name in table.index)
+def test_world_mode_takes_the_offset_from_the_world(world_fit: MirrorGapResults, world: WorldPosterior) -> None:
+    exporter, importer = world_target(world)
+    data = world_fit.data
+    assert (data.exporter, data.importer) == (exporter, importer)
+    assert world_fit.spec.mode == "world"
+    assert world_fit.spec.model_id == f"mirror-gap/world/{MODEL_VERSION}"
+    # The prior is the world's for this pair at the median of its smaller report (1995 on).
+    smaller = np.fmin(data.x_reported, data.m_reported)
+    size = float(np.median(smaller[np.isfinite(data.x_reported) & np.isfinite(data.m_reported)]))
+    expected = world.offset_prior(exporter, importer, size)
+    assert data.offset.source == "world"
+    assert (data.offset.loc, data.offset.scale, data.offset.nu) == (expected.loc, expected.scale, expected.nu)
+    assert data.offset.drift_sd == world.drift.for_size(size)
+    assert world_fit.percentile == expected.percentile
+    assert world_fit.percentile is not None
+    assert any("beyond what comparable pairs show" in note for note in world_fit.notes)
+    assert any("percentile of the world's pairs" in note for note in world_fit.notes)
+    # The offset's parts are the world's draws; alpha is what is left of c.
+    post = world_fit.idata["posterior"]
+    parts = post["log1p_tau"].values + post["reporters"].values + post["covariate_effect"].values
+    np.testing.assert_allclose(post["alpha"].values, post["offset"].values - parts, atol=1e-12)
+    effects = world_fit.effects().set_index("parameter")
+    assert {"tau", f"reporters_{importer}_minus_{exporter}", "pair_effect_alpha", "offset_c"} <= set(effects.index)
+    manifest = world_fit.manifest_extra()
+    assert manifest["spec"] == world_fit.spec.to_dict()
+    assert manifest["offset"]["source"] == "world"  # type: ignore[index]
 
 
-def test_headline_names_the_countries_and_the_interval(pair_fit: MirrorGapResults) -> None:
-    from borderflows.mirror.analysis import headline
+BOTH_WALKS = [("non-centred", 1), ("centred", 1)]
+"""Each walk with the preset's run (draws factor 1 of the retry)."""
 
-    sentence = headline(pair_fit, prob=0.9, kind="eti")
-    assert sentence.startswith("Kazakhstan's records miss ")
-    assert "(90% equal-tailed interval " in sentence
-    assert sentence.split(" [")[0].endswith("of imports from China in 2016")
-    assert ("NOT citable" in sentence) == (not pair_fit.citable)
+
+def _gate(pair_fit: MirrorGapResults, ok: bool, rhat: float = 1.0) -> Diagnostics:
+    reasons = () if ok else (f"R-hat {rhat:.3f} > 1.01 for 'u' (run longer or reparameterise)",)
+    return replace(pair_fit.diagnostics, ok=ok, max_rhat=rhat, reasons=reasons)
+
+
+@pytest.mark.parametrize(
+    ("walk", "verdicts", "expected_calls"),
+    [
+        ("auto", [(True, 1.0)], [("non-centred", 1)]),
+        ("auto", [(False, 1.05), (True, 1.0)], BOTH_WALKS),
+        # both fail: the one closer to passing (lower R-hat) runs again with RETRY_DRAWS_FACTOR times the draws
+        ("auto", [(False, 1.02), (False, 1.05), (True, 1.0)], [*BOTH_WALKS, ("non-centred", RETRY_DRAWS_FACTOR)]),
+        ("auto", [(False, 1.05), (False, 1.02), (False, 1.03)], [*BOTH_WALKS, ("centred", RETRY_DRAWS_FACTOR)]),
+        ("centred", [(False, 1.05)], [("centred", 1)]),
+    ],
+)
+def test_walk_choice_records_the_walk_that_ran(
+    walk: str,
+    verdicts: list[tuple[bool, float]],
+    expected_calls: list[tuple[str, int]],
+    pair_fit: MirrorGapResults,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``walk="auto"``'s control flow, with the sampler and the gate replaced by scripted stand-ins."""
+    import borderflows.diagnostics.gate as gate
+    import borderflows.mirror.fitting as fitting
+
+    base = mirror_run(pair_fit.data, get_preset("fast")).draws
+    calls: list[tuple[str, int]] = []
+    scripted = iter([_gate(pair_fit, ok, rhat) for ok, rhat in verdicts])
+
+    def sample(data: MirrorData, spec: MirrorGap, run: SamplerPreset, seed: int, *, sampler: str) -> object:
+        calls.append((spec.walk, run.draws // base))
+        return pair_fit.model, pair_fit.idata.copy(deep=True)
+
+    monkeypatch.setattr(fitting, "sample_mirror", sample)
+    monkeypatch.setattr(gate, "check_convergence", lambda idata, var_names: next(scripted))
+    spec = MirrorGap(mode="pair", walk=walk)  # type: ignore[arg-type]
+    passed = verdicts[-1][0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = spec.fit_data(pair_fit.data, random_seed=1, preset="fast")
+    assert calls == expected_calls
+    assert results.spec.walk == expected_calls[-1][0]
+    assert results.diagnostics.ok == passed
+    assert any(issubclass(w.category, ConvergenceWarning) for w in caught) == (not passed)
 
 
 def test_small_shares_keep_a_decimal_in_sentences() -> None:
     from borderflows.mirror.analysis import _percent
 
     assert [_percent(x) for x in (0.004, 0.09, 0.5)] == ["0.4%", "9%", "50%"]
+
+
+def test_pair_table_size_ignores_years_with_one_report() -> None:
+    # The world prior's size is the median of the smaller report over years with both (from 1995).
+    from borderflows.mirror.spec import _median_size
+
+    table = pd.DataFrame(
+        {
+            "year": [1990, 1996, 1997, 1998, 1999],
+            "exports_reported": [1.0, 100.0, 200.0, np.nan, 400.0],
+            "imports_reported": [1.0, 90.0, 250.0, 300.0, 380.0],
+        }
+    )
+    assert _median_size(TablePair("AAA", "BBB", table), 1995) == 200.0

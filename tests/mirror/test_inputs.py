@@ -1,4 +1,4 @@
-"""Model inputs: year grid, exclusion of non-independent reports, panel ratios, evidence terms."""
+"""Model inputs: year grid, exclusion of non-independent reports, known coverage steps, evidence terms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from borderflows.exceptions import DataValidationError
-from borderflows.mirror.inputs import build_inputs, evidence_terms, panel_ratios
+from borderflows.mirror.inputs import build_inputs, evidence_terms, known_steps, prior_offset
 
 
 @dataclass(frozen=True)
@@ -69,33 +69,6 @@ def test_negative_report_names_column_row_and_fix() -> None:
         build_inputs(FakePair("CHN", "KAZ", table))
 
 
-def _panel_rows(reporter: str, partner: str, flow: str, values: np.ndarray, **flags: object) -> pd.DataFrame:
-    years = np.arange(2000, 2000 + len(values))
-    frame = pd.DataFrame({"reporter": reporter, "partner": partner, "flow": flow, "year": years, "value_usd_m": values})
-    frame["estimated"] = False
-    frame["derived_from_partner"] = False
-    for name, value in flags.items():
-        frame[name] = value
-    return frame
-
-
-def test_panel_ratios_drop_flagged_rows_and_the_target_pair() -> None:
-    x = np.full(12, 500.0)
-    parts = [
-        _panel_rows("CHN", "RUS", "exports_fob", x),
-        _panel_rows("RUS", "CHN", "imports_cif", 1.06 * x),
-        _panel_rows("TKM", "CHN", "exports_fob", x),
-        _panel_rows("CHN", "TKM", "imports_cif", 1.06 * x, derived_from_partner=True),
-        _panel_rows("CHN", "KAZ", "exports_fob", x),
-        _panel_rows("KAZ", "CHN", "imports_cif", 0.5 * x),
-    ]
-    ratios, excluded = panel_ratios(pd.concat(parts), "CHN", "KAZ")
-    assert set(zip(ratios["exporter"], ratios["importer"], strict=True)) == {("CHN", "RUS")}
-    np.testing.assert_allclose(ratios["log_ratio"], np.log(1.06))
-    assert len(excluded) == 12
-    assert all(e.reporter == "CHN" and e.partner == "TKM" for e in excluded)
-
-
 def test_evidence_terms_map_years_and_skip_what_they_cannot_use() -> None:
     statements = pd.DataFrame(
         {
@@ -116,3 +89,78 @@ def test_evidence_terms_map_years_and_skip_what_they_cannot_use() -> None:
     assert terms.statement.tolist() == [0, 1, 1, 1]
     assert terms.year_idx.tolist() == [5, 6, 7, 8]
     assert len(terms.skipped) == 2
+
+
+def _statements(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """Gap statements (id, first year, last year) about the whole CHN->KAZ flow."""
+    return pd.DataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "exporter": "CHN",
+            "importer": "KAZ",
+            "year": [r[2] for r in rows],
+            "year_min": [r[1] for r in rows],
+            "year_max": [r[2] for r in rows],
+            "measure": "gap_usd_m",
+            "relation": "approx",
+            "value": 100.0,
+            "product": "all",
+        }
+    )
+
+
+def test_a_statement_that_restates_both_reports_never_enters() -> None:
+    # In _table() both reports enter the likelihood in every year but 2003 (import not usable), 2006 (export
+    # not usable) and 2008 (no import report).
+    statements = _statements(
+        [
+            ("both_2005", 2005, 2005),
+            ("both_2004_2005", 2004, 2005),
+            ("missing_m_2008", 2008, 2008),
+            ("excluded_m_2003", 2003, 2003),
+            ("excluded_x_2006", 2006, 2006),
+            ("one_missing_2007_2008", 2007, 2008),
+        ]
+    )
+    terms = build_inputs(FakePair("CHN", "KAZ", _table()), statements=statements).evidence
+    assert terms is not None
+    assert terms.ids == ("missing_m_2008", "excluded_m_2003", "excluded_x_2006", "one_missing_2007_2008")
+    assert len(terms.skipped) == 2
+    assert all("restates" in reason for reason in terms.skipped)
+    assert [reason.split(":")[0] for reason in terms.skipped] == ["both_2005", "both_2004_2005"]
+    # A statement about several years is mixed over all of them, the reported ones included.
+    assert terms.year_idx[terms.statement == 3].tolist() == [7, 8]
+
+
+def test_statements_that_cannot_carry_an_uncertainty_are_skipped_with_a_reason() -> None:
+    statements = _statements([("zero", 2008, 2008)])
+    statements["value"] = 0.0
+    terms = evidence_terms(statements, "CHN", "KAZ", np.arange(2000, 2010))
+    assert terms.ids == ()
+    assert terms.skipped[0].startswith("zero: value 0.0")
+
+
+def test_known_coverage_steps_inside_the_grid_enter_the_inputs() -> None:
+    # China's exports (2014, 2015, 2016, 2019) and Kazakhstan's imports (2011) changed coverage.
+    assert known_steps("CHN", "KAZ", np.arange(2000, 2025)) == (2011, 2014, 2015, 2016, 2019)
+    assert known_steps("CHN", "KAZ", np.arange(2011, 2016)) == (2014, 2015)  # the first year cannot step
+    assert known_steps("USA", "CAN", np.arange(2000, 2025)) == ()
+    data = build_inputs(FakePair("CHN", "KAZ", _table()))
+    assert data.steps == ()  # the table ends in 2009
+    assert data.structure_key() != build_inputs(FakePair("CHN", "KAZ", _table()), years=(2000, 2016)).structure_key()
+
+
+def test_pair_mode_offset_prior_comes_from_the_margin_and_bias_priors() -> None:
+    from borderflows.mirror import priors
+
+    prior = prior_offset()
+    assert prior.source == "priors"
+    assert prior.loc == priors.MARGIN_LOG_CENTRE
+    expected = np.sqrt(priors.MARGIN_SD**2 + 2 * priors.REPORTER_BIAS_SCALE**2 + priors.PAIR_EFFECT_SCALE**2)
+    np.testing.assert_allclose(prior.scale, expected, rtol=1e-12)
+    assert (prior.nu, prior.drift_sd) == (priors.OFFSET_NU, priors.PAIR_DRIFT_SD)
+    # 4,000 draws: the sample sd of the margin is within 5 x 1.1% of its prior sd.
+    np.testing.assert_allclose(np.std(prior.margin), priors.MARGIN_SD, rtol=5 / np.sqrt(2 * 4000))
+    data = build_inputs(FakePair("CHN", "KAZ", _table()))
+    assert data.offset.source == "priors"
+    assert set(data.data_values()) >= {"offset_loc", "offset_scale", "offset_nu", "drift_sd"}

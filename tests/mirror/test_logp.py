@@ -1,20 +1,46 @@
-"""The model's log density at known parameter values, against a hand-written scipy version.
+"""The v3 pair model's log density at known parameter values, against a hand-written scipy version.
 
 Checked before any sampling (STYLE.md: "check the model before the optimiser"). The noise scales are
 integrated out of the model; the hand-written side integrates them with the textbook formula, so
 these tests also check that PyMC's multivariate Student-t blocks are the collapsed normals they claim
-to be.
+to be. Every term of the graph is written out once here: the logit-u walk (centred or non-centred) with a
+breakpoint, the offset's Student-t from the world, the pair's drift walk, a known coverage step, the
+exporter's level walk, the importer's reports and the evidence potential.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
+import pytest
 import xarray as xr
 from scipy import special, stats
 
 from borderflows.mirror import MirrorGap, build_model, priors
-from borderflows.mirror.inputs import MirrorData
-from borderflows.mirror.posterior import with_noise_scales
+from borderflows.mirror.inputs import MirrorData, OffsetPrior, evidence_terms
+from borderflows.mirror.model import breakpoint_design
+from borderflows.mirror.posterior import with_noise_scales, with_offset_parts
+
+BREAK = 2013
+STEP_YEAR = 2011
+"""A breakpoint in logit u and a known coverage step in the log ratio, both inside the 2005-2016 grid."""
+
+OFFSET = OffsetPrior(
+    loc=0.12,
+    scale=0.25,
+    source="world",
+    margin=np.array([0.05, 0.07]),
+    reporters=np.array([0.04, 0.06]),
+    covariates=np.array([-0.01, 0.02]),
+    pair_sd=0.2,
+    nu=5.0,
+    drift_sd=0.04,
+)
+"""An offset prior whose every number differs from pair mode's, so a value the graph ignores shows."""
+
+POINT = {"offset": 0.21, "drift": 0.08, "beta": np.array([0.7]), "coverage_step": np.array([-0.06])}
 
 
 def collapsed_normal_logpdf(x: np.ndarray, prior: priors.ScalePrior) -> float:
@@ -29,89 +55,160 @@ def collapsed_normal_logpdf(x: np.ndarray, prior: priors.ScalePrior) -> float:
     )
 
 
-COMMON = {
-    "log1p_tau": 0.05,
-    "b_exp": np.array([0.03]),
-    "b_imp": np.array([-0.02]),
-    "drift": 0.08,
-}
+def _data(pair_data: MirrorData) -> MirrorData:
+    return replace(pair_data, offset=OFFSET, steps=(STEP_YEAR,))
 
 
-def _hand_written_except_walk(data: MirrorData, w: np.ndarray, l_missing: np.ndarray) -> float:
-    """Every term of the pair model's log density at ``COMMON`` and logit path ``w`` but the walk's steps."""
-    u = special.expit(w)
+def _paths(data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, l_missing: np.ndarray) -> dict[str, np.ndarray]:
+    """Level, logit u and the expected log(M/X) by year at ``POINT``, written out from the model's equations."""
+    logit_u = w + POINT["beta"][0] * (data.years >= BREAK)
     level = np.zeros(data.n_years)
     level[data.x_idx] = data.log_x
     level[data.x_missing] = l_missing
-    gap = COMMON["log1p_tau"] + np.log1p(-u) + COMMON["b_imp"][0] - COMMON["b_exp"][0]
+    walk = np.concatenate([[0.0], np.cumsum(data.offset.drift_sd * drift_steps)])
+    coverage = POINT["coverage_step"][0] * (data.years >= STEP_YEAR)
+    gap = POINT["offset"] + (walk - walk.mean()) + coverage + np.log1p(-special.expit(logit_u))
+    return {"level": level, "gap": gap}
+
+
+def _hand_written_except_walk(data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, l_missing: np.ndarray) -> float:
+    """Every term of the log density at ``POINT`` but the logit-u walk's steps."""
+    paths = _paths(data, w, drift_steps, l_missing)
+    level, gap = paths["level"], paths["gap"]
     mean_m = level[data.m_idx] + gap[data.m_idx]
     return float(
         stats.norm.logpdf(w[0], priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD)
-        + stats.norm.logpdf(COMMON["log1p_tau"], np.log1p(priors.MARGIN_CENTRE), priors.MARGIN_SD)
-        + stats.norm.logpdf(COMMON["b_exp"], 0.0, priors.REPORTER_BIAS_SCALE).sum()
-        + stats.norm.logpdf(COMMON["b_imp"], 0.0, priors.REPORTER_BIAS_SCALE).sum()
-        + stats.norm.logpdf(COMMON["drift"], priors.DRIFT_MEAN, priors.DRIFT_SD)
+        + stats.norm.logpdf(POINT["beta"], 0.0, priors.BREAK_SCALE).sum()
+        + stats.t.logpdf(POINT["offset"], df=OFFSET.nu, loc=OFFSET.loc, scale=OFFSET.scale)
+        + stats.norm.logpdf(drift_steps).sum()
+        + stats.norm.logpdf(POINT["coverage_step"], 0.0, priors.COVERAGE_STEP_SD).sum()
+        + stats.norm.logpdf(POINT["drift"], priors.DRIFT_MEAN, priors.DRIFT_SD)
         + stats.norm.logpdf(l_missing, priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD).sum()
-        + collapsed_normal_logpdf(np.diff(level) - COMMON["drift"], priors.LEVEL_STEP)
+        + collapsed_normal_logpdf(np.diff(level) - POINT["drift"], priors.LEVEL_STEP)
         + collapsed_normal_logpdf(data.log_m - mean_m, priors.REPORT_NOISE)
     )
 
 
-def test_pair_log_density_matches_hand_written(pair_data: MirrorData, rng: np.random.Generator) -> None:
-    model = build_model(pair_data, MirrorGap(mode="pair"))
-    w = rng.normal(-0.5, 0.3, size=pair_data.n_years)
-    l_missing = np.full(len(pair_data.x_missing), 7.9)
-    point = {**COMMON, "logit_u_start": w[0], "logit_u_later": w[1:], "l_missing": l_missing}
+def _draw_point(data: MirrorData, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    w = rng.normal(-0.5, 0.3, size=data.n_years)
+    drift_steps = rng.normal(size=data.n_years - 1)
+    l_missing = np.full(len(data.x_missing), 7.9)
+    return w, drift_steps, l_missing
+
+
+# Same formula in float64 on both sides; the model computes log(1 - u) as -softplus(logit u), whose
+# approximation differs from log1p(-u) by ~1e-8 relative: 1e-6 still catches any wrong or missing term
+# (the smallest term here, the coverage step's, moves the total by ~1, i.e. ~1e-2 relative).
+RTOL = 1e-6
+
+
+def test_centred_walk_log_density_matches_hand_written(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    data = _data(pair_data)
+    model = build_model(data, MirrorGap(breakpoints=(BREAK,), walk="centred"))
+    w, drift_steps, l_missing = _draw_point(data, rng)
+    point = {
+        **POINT,
+        "logit_u_start": w[0],
+        "logit_u_later": w[1:],
+        "pair_drift_steps": drift_steps,
+        "l_missing": l_missing,
+    }
     logp = model.compile_logp(jacobian=False)(point)
-    expected = _hand_written_except_walk(pair_data, w, l_missing) + collapsed_normal_logpdf(
+    expected = _hand_written_except_walk(data, w, drift_steps, l_missing) + collapsed_normal_logpdf(
         np.diff(w), priors.SHARE_STEP
     )
-    # Same formula in float64 on both sides; the model computes log(1 - u) as -softplus(logit u),
-    # whose approximation differs from log1p(-u) by ~1e-8 relative: 1e-6 still catches any wrong term.
-    np.testing.assert_allclose(logp, expected, rtol=1e-6)
+    np.testing.assert_allclose(logp, expected, rtol=RTOL)
 
 
 def test_non_centred_walk_log_density_matches_hand_written(pair_data: MirrorData, rng: np.random.Generator) -> None:
-    model = build_model(pair_data, MirrorGap(mode="pair", walk="non-centred"))
-    w = rng.normal(-0.5, 0.3, size=pair_data.n_years)
+    data = _data(pair_data)
+    model = build_model(data, MirrorGap(breakpoints=(BREAK,), walk="non-centred"))
+    w, drift_steps, l_missing = _draw_point(data, rng)
     variance = 0.09
-    l_missing = np.full(len(pair_data.x_missing), 7.9)
     point = {
-        **COMMON,
+        **POINT,
         "logit_u_start": w[0],
         "sigma_u_squared_log__": np.log(variance),
         "logit_u_innovations": np.diff(w) / np.sqrt(variance),
+        "pair_drift_steps": drift_steps,
         "l_missing": l_missing,
     }
     logp = model.compile_logp(jacobian=False)(point)
     expected = (
-        _hand_written_except_walk(pair_data, w, l_missing)
+        _hand_written_except_walk(data, w, drift_steps, l_missing)
         + stats.invgamma.logpdf(variance, priors.SHARE_STEP.shape, scale=priors.SHARE_STEP.rate)
         + stats.norm.logpdf(point["logit_u_innovations"]).sum()
     )
-    np.testing.assert_allclose(logp, expected, rtol=1e-6)
+    np.testing.assert_allclose(logp, expected, rtol=RTOL)
 
 
-def test_panel_term_log_density(rng: np.random.Generator) -> None:
-    from borderflows.mirror.simulate import draw_truth, simulate
+def test_deterministics_are_the_paths_of_the_equations(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    # The pair's drift is a random walk centred on its mean (c stays the pair's average level), u the
+    # inverse logit of the walk plus the breakpoint step.
+    data = _data(pair_data)
+    model = build_model(data, MirrorGap(breakpoints=(BREAK,), walk="centred"))
+    w, drift_steps, l_missing = _draw_point(data, rng)
+    point = {
+        **POINT,
+        "logit_u_start": w[0],
+        "logit_u_later": w[1:],
+        "pair_drift_steps": drift_steps,
+        "l_missing": l_missing,
+    }
+    outputs = model.replace_rvs_by_values([model["pair_drift"], model["u"], model["level"]])
+    pair_drift, u, level = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(point)
+    walk = np.concatenate([[0.0], np.cumsum(OFFSET.drift_sd * drift_steps)])
+    np.testing.assert_allclose(pair_drift, walk - walk.mean(), atol=1e-12)
+    assert abs(pair_drift.sum()) < 1e-12
+    np.testing.assert_allclose(u, special.expit(w + POINT["beta"][0] * (data.years >= BREAK)), rtol=1e-12)
+    np.testing.assert_allclose(level, _paths(data, w, drift_steps, l_missing)["level"], rtol=1e-12)
 
-    truth = draw_truth(np.random.default_rng(7), np.arange(2000, 2006), n_partners=2)
-    data = simulate(truth, np.random.default_rng(8))
-    model = build_model(data, MirrorGap(mode="panel"))
-    point = model.initial_point()
-    point["log1p_tau"] = np.asarray(0.04)
-    point["b_exp_zerosum__"] = rng.normal(0, 0.1, size=len(data.exporters) - 1)
-    point["b_imp_zerosum__"] = rng.normal(0, 0.1, size=len(data.importers) - 1)
-    point["pair_sd_log__"] = np.log(0.2)
-    got = model.compile_logp(vars=[model["obs_panel"]], jacobian=False)(point)
-    outputs = model.replace_rvs_by_values([model["b_exp"], model["b_imp"]])
-    biases = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")
-    b_exp, b_imp = biases(point)
-    np.testing.assert_allclose([b_exp.sum(), b_imp.sum()], 0.0, atol=1e-12)  # biases relative to the average
-    mean = 0.04 + b_imp[data.panel_imp] - b_exp[data.panel_exp]
-    scale = np.sqrt(0.2**2 + data.panel_se**2)
-    expected = stats.t.logpdf(data.panel_mean, df=priors.PANEL_NU, loc=mean, scale=scale).sum()
-    np.testing.assert_allclose(got, expected, rtol=1e-7)
+
+def _statements(data: MirrorData) -> pd.DataFrame:
+    """Two statements: a share ``approx`` about 2012 (no importer report) and a ``gt`` bound about 2009-2010."""
+    return pd.DataFrame(
+        {
+            "id": ["share", "bound"],
+            "exporter": [data.exporter] * 2,
+            "importer": [data.importer] * 2,
+            "year": [2012, 2010],
+            "year_min": [2012, 2009],
+            "year_max": [2012, 2010],
+            "measure": ["gap_share_of_exports", "gap_usd_m"],
+            "relation": ["approx", "gt"],
+            "value": [0.4, 500.0],
+            "product": ["all", "all"],
+        }
+    )
+
+
+def test_evidence_potential_matches_hand_written(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    data = _data(pair_data)
+    terms = evidence_terms(_statements(data), data.exporter, data.importer, data.years)
+    assert terms.ids == ("share", "bound")
+    with_evidence = replace(data, evidence=terms)
+    spec = MirrorGap(breakpoints=(BREAK,), walk="centred")
+    w, drift_steps, l_missing = _draw_point(data, rng)
+    point = {
+        **POINT,
+        "logit_u_start": w[0],
+        "logit_u_later": w[1:],
+        "pair_drift_steps": drift_steps,
+        "l_missing": l_missing,
+    }
+    got = build_model(with_evidence, spec).compile_logp(jacobian=False)(point)
+    without = build_model(data, spec).compile_logp(jacobian=False)(point)
+    paths = _paths(data, w, drift_steps, l_missing)
+    mu_x, mu_m = paths["level"], paths["level"] + paths["gap"]
+    year = {int(y): k for k, y in enumerate(data.years)}
+    # approx: normal with 15% relative sd, one candidate year.
+    share = 1 - np.exp(mu_m[year[2012]] - mu_x[year[2012]])
+    approx = stats.norm.logpdf(share, 0.4, priors.EVIDENCE_REL_SD["approx"] * 0.4)
+    # gt: a soft bound Phi((q - v) / (10% v)), mixed with equal weights over its two candidate years.
+    candidates = [year[2009], year[2010]]
+    gap = np.exp(mu_x[candidates]) - np.exp(mu_m[candidates])
+    bound = special.logsumexp(stats.norm.logcdf((gap - 500.0) / (priors.EVIDENCE_REL_SD["gt"] * 500.0))) - np.log(2)
+    np.testing.assert_allclose(got - without, approx + bound, rtol=RTOL, atol=1e-9)
 
 
 def test_noise_scales_come_from_their_exact_conditional(pair_data: MirrorData) -> None:
@@ -134,9 +231,45 @@ def test_noise_scales_come_from_their_exact_conditional(pair_data: MirrorData) -
         np.testing.assert_allclose(precision.mean(), expected, rtol=0.01)
 
 
-def test_scale_prior_median_is_what_it_says() -> None:
-    for prior in (priors.SHARE_STEP, priors.REPORT_NOISE, priors.LEVEL_STEP):
-        variance = stats.invgamma(prior.shape, scale=prior.rate)
-        np.testing.assert_allclose(np.sqrt(variance.median()), prior.median, rtol=1e-9)
-        low, high = prior.interval(0.9)
-        np.testing.assert_allclose([low**2, high**2], variance.ppf([0.95, 0.05])[::-1], rtol=1e-9)
+def test_a_sampled_sigma_u_is_kept(pair_data: MirrorData) -> None:
+    # The non-centred walk samples sigma_u; the post-processing must not replace it by a collapsed draw.
+    shape = (2, 50)
+    posterior = xr.Dataset(
+        {
+            "sigma_u": (("chain", "draw"), np.full(shape, 0.123)),
+            "level_step_ss": (("chain", "draw"), np.full(shape, 0.3)),
+            "report_noise_ss": (("chain", "draw"), np.full(shape, 0.3)),
+        }
+    )
+    tree = with_noise_scales(xr.DataTree.from_dict({"posterior": posterior}), pair_data, random_seed=5)
+    np.testing.assert_array_equal(tree["posterior"]["sigma_u"].values, 0.123)
+    assert {"sigma_s", "sigma_d"} <= set(tree["posterior"].data_vars)
+
+
+def test_offset_parts_split_the_offset_exactly(pair_data: MirrorData) -> None:
+    # alpha = c - (log(1+tau) + reporters + covariates), the world's parts resampled from OFFSET's draws.
+    offset = np.linspace(-0.2, 0.3, 2 * 40).reshape(2, 40)
+    posterior = xr.Dataset({"offset": (("chain", "draw"), offset)})
+    tree = with_offset_parts(
+        xr.DataTree.from_dict({"posterior": posterior}), replace(pair_data, offset=OFFSET), random_seed=3
+    )
+    post = tree["posterior"]
+    mu = post["log1p_tau"].values + post["reporters"].values + post["covariate_effect"].values
+    np.testing.assert_allclose(post["alpha"].values, offset - mu, atol=1e-15)
+    np.testing.assert_allclose(post["tau"].values, np.expm1(post["log1p_tau"].values), rtol=1e-15)
+    assert set(np.unique(post["log1p_tau"].values)) <= set(OFFSET.margin)
+
+
+def test_breakpoints_outside_the_grid_are_dropped() -> None:
+    years = np.arange(2005, 2017)
+    design, kept = breakpoint_design(years, (2005, 2011, 2016, 2017))
+    assert kept == (2011, 2016)  # the first year cannot step (nothing before it); 2017 is outside
+    np.testing.assert_array_equal(design[:, 0], (years >= 2011).astype(float))
+
+
+@pytest.mark.parametrize("prior", [priors.SHARE_STEP, priors.REPORT_NOISE, priors.LEVEL_STEP])
+def test_scale_prior_median_is_what_it_says(prior: priors.ScalePrior) -> None:
+    variance = stats.invgamma(prior.shape, scale=prior.rate)
+    np.testing.assert_allclose(np.sqrt(variance.median()), prior.median, rtol=1e-9)
+    low, high = prior.interval(0.9)
+    np.testing.assert_allclose([low**2, high**2], variance.ppf([0.95, 0.05])[::-1], rtol=1e-9)
