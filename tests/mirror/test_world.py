@@ -28,6 +28,7 @@ from borderflows.mirror.world import (
     drift_scale,
     load_world,
     summarise_pairs,
+    walk_window_factor,
     world_pair_years,
     world_pairs,
 )
@@ -115,9 +116,9 @@ classes has one of about 1.1%."""
 def _drift_pair_years(rng: np.random.Generator, random_walk: bool) -> pd.DataFrame:
     """Pair-years whose log ratio drifts with a known per-year sd by size class, plus 0.03 of yearly noise.
 
-    ``random_walk=False``: one step between the windows with variance ``sd^2 x 18`` (the years between the
-    windows' centres), the spread drift_scale measures by definition; ``True``: a random walk with that sd per
-    year, the form the pair model gives the drift.
+    ``random_walk=False``: one step between the windows with variance ``sd^2 x walk_window_factor()`` (what a
+    random walk's window-mean change has, net of the within-window spread the estimator subtracts); ``True``: a
+    random walk with that sd per year, the form the pair model gives the drift.
     """
     k = len(DRIFT_SDS) * N_DRIFT_PAIRS
     sd = np.repeat(DRIFT_SDS, N_DRIFT_PAIRS)
@@ -125,7 +126,7 @@ def _drift_pair_years(rng: np.random.Generator, random_walk: bool) -> pd.DataFra
         steps = sd[:, None] * rng.normal(size=(k, len(DRIFT_YEARS) - 1))
         path = np.concatenate([np.zeros((k, 1)), np.cumsum(steps, axis=1)], axis=1)
     else:
-        path = (sd * np.sqrt(18.0) * rng.normal(size=k))[:, None] * (DRIFT_YEARS >= 2008)
+        path = (sd * np.sqrt(walk_window_factor()) * rng.normal(size=k))[:, None] * (DRIFT_YEARS >= 2008)
     ratio = 0.05 + path + 0.03 * rng.normal(size=(k, len(DRIFT_YEARS)))
     return pd.DataFrame(
         {
@@ -148,17 +149,27 @@ def test_drift_scale_recovers_a_known_drift_by_size_class() -> None:
     assert abs(ratio.mean() - 1.0) < 4 * 0.011
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drift_scale divides the window-mean change's variance by the 18 years between the windows' "
-    "centres and subtracts the walk's own spread within each window as noise; for a random walk (the pair "
-    "model's drift) that change has variance 15.375 sd^2, so the estimate is ~0.91 of the per-year sd "
-    "(measured: 0.905 over 40 replications)",
-)
 def test_drift_scale_recovers_a_random_walk_sd() -> None:
     drift = drift_scale(_drift_pair_years(np.random.default_rng(12), random_walk=True))
     ratio = np.asarray(drift.per_year_sd) / DRIFT_SDS
     assert abs(ratio.mean() - 1.0) < 4 * 0.011
+
+
+def test_walk_window_factor_for_two_eight_year_windows() -> None:
+    # 11 steps between 2002 and 2013, 2 x sum((k/8)^2, k<8) = 4.375 for the window means, minus the
+    # within-window spread the estimator subtracts, 2 x (8+1)/6/8 = 0.375 (exact algebra).
+    assert walk_window_factor(((1995, 2002), (2013, 2020))) == pytest.approx(15.0, abs=1e-12)
+
+
+def test_drift_scale_lends_the_pooled_value_to_a_sparse_size_class() -> None:
+    frame = _drift_pair_years(np.random.default_rng(13), random_walk=True)
+    small_only = frame[frame["size"] < 1000.0]  # the $1bn and $10bn classes have no pair
+    drift = drift_scale(small_only)
+    assert drift.n_pairs[2:] == (0, 0)
+    assert np.isfinite(drift.per_year_sd).all()
+    assert drift.per_year_sd[2] == drift.per_year_sd[3]
+    # The pooled value lies between the two measured classes' values.
+    assert drift.per_year_sd[1] <= drift.per_year_sd[2] <= drift.per_year_sd[0]
 
 
 def test_drift_for_size_picks_the_class_by_lower_edge(world: WorldPosterior) -> None:

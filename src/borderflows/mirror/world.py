@@ -170,7 +170,7 @@ class DriftScale:
     per_year_sd
         Random-walk sd per year of a pair's log mirror ratio in each class.
     n_pairs
-        Pairs that measured each class.
+        Pairs that measured each class (fewer than :data:`DRIFT_MIN_PAIRS`: the pooled value stands in).
     """
 
     edges: tuple[float, ...]
@@ -183,28 +183,60 @@ class DriftScale:
         return self.per_year_sd[position]
 
 
+DRIFT_MIN_PAIRS = 20
+"""A size class measured by fewer pairs takes the drift of all pairs pooled."""
+
+
+def walk_window_factor(windows: tuple[tuple[int, int], tuple[int, int]] = DRIFT_WINDOWS) -> float:
+    """What :func:`drift_scale`'s estimator expects per unit step variance of a random walk.
+
+    The change between the late and the early window means of a random walk has variance ``gap + t_e + t_l`` (the
+    steps between the windows, and each window mean's distance from its inner end: ``sum((k/n)^2)`` over
+    ``k < n``); the estimator subtracts each window's sample variance over its length, whose expectation for a
+    walk is ``(n + 1) / 6 / n``. For two 8-year windows 11 years apart: 11 + 2 x 2.1875 - 2 x 0.1875 = 15.0.
+    """
+    (e0, e1), (l0, l1) = windows
+    n_early, n_late = e1 - e0 + 1, l1 - l0 + 1
+    tails = sum((k / n_early) ** 2 for k in range(1, n_early)) + sum((k / n_late) ** 2 for k in range(1, n_late))
+    within = (n_early + 1) / 6 / n_early + (n_late + 1) / 6 / n_late
+    return float((l0 - e1) + tails - within)
+
+
+def _robust_drift_var(change: FloatArray, noise: FloatArray) -> float:
+    """Robust variance of the window-mean changes net of the means' own noise (never below zero)."""
+    robust = 1.4826 * float(np.median(np.abs(change - np.median(change))))
+    return max(robust**2 - float(np.median(noise)), 0.0)
+
+
 def drift_scale(pair_years: pd.DataFrame) -> DriftScale:
     """Measure pairs' drift: the robust spread of (late-window mean - early-window mean) log ratio, net of the
-    means' own noise, divided by the square root of the years between the windows' centres."""
+    means' own noise, per unit of what a random walk's steps would give (:func:`walk_window_factor`)."""
     (e0, e1), (l0, l1) = DRIFT_WINDOWS
-    gap_years = (l0 + l1) / 2 - (e0 + e1) / 2
     keys = ["exporter", "importer"]
     early = pair_years[pair_years["year"].between(e0, e1)].groupby(keys)["log_ratio"].agg(["mean", "std", "count"])
     late = pair_years[pair_years["year"].between(l0, l1)].groupby(keys)["log_ratio"].agg(["mean", "std", "count"])
     both = early.join(late, lsuffix="_early", rsuffix="_late", how="inner")
     both = both[(both["count_early"] >= DRIFT_MIN_YEARS) & (both["count_late"] >= DRIFT_MIN_YEARS)]
-    change = both["mean_late"] - both["mean_early"]
-    noise = both["std_early"] ** 2 / both["count_early"] + both["std_late"] ** 2 / both["count_late"]
-    size = pair_years.groupby(keys)["size"].median().reindex(both.index)
+    if len(both) < DRIFT_MIN_PAIRS:
+        raise DataValidationError(
+            f"only {len(both)} pairs have {DRIFT_MIN_YEARS} years in both drift windows {DRIFT_WINDOWS}",
+            column="year",
+            fix=f"pass a panel that covers {e0}-{l1}",
+        )
+    change = (both["mean_late"] - both["mean_early"]).to_numpy(dtype=float)
+    noise = (both["std_early"] ** 2 / both["count_early"] + both["std_late"] ** 2 / both["count_late"]).to_numpy()
+    size = pair_years.groupby(keys)["size"].median().reindex(both.index).to_numpy(dtype=float)
+    factor = walk_window_factor()
+    pooled = float(np.sqrt(_robust_drift_var(change, noise) / factor))
     per_year, counts = [], []
     bounds = (*DRIFT_SIZE_EDGES, np.inf)
     for low, high in itertools.pairwise(bounds):
-        chosen = ((size >= low) & (size < high)).to_numpy()
-        values = change.to_numpy()[chosen]
-        robust = 1.4826 * float(np.median(np.abs(values - np.median(values))))
-        drift_var = max(robust**2 - float(np.median(noise.to_numpy()[chosen])), 0.0)
-        per_year.append(float(np.sqrt(drift_var / gap_years)))
+        chosen = (size >= low) & (size < high)
         counts.append(int(chosen.sum()))
+        if chosen.sum() < DRIFT_MIN_PAIRS:
+            per_year.append(pooled)
+            continue
+        per_year.append(float(np.sqrt(_robust_drift_var(change[chosen], noise[chosen]) / factor)))
     return DriftScale(DRIFT_SIZE_EDGES, tuple(per_year), tuple(counts))
 
 
