@@ -32,6 +32,25 @@ LOW_PERCENTILE = 5.0
 """Below this world percentile the headline says the pair's persistent gap is unusual."""
 
 
+def earlier_identified(
+    results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND
+) -> tuple[str, ...]:
+    """When the headline year's share is not identified but an earlier year's is, a sentence about the latest
+    such year (empty otherwise)."""
+    ident = results.identification
+    if ident.identified or not ident.identified_years or not results.diagnostics.ok:
+        return ()
+    year = max(ident.identified_years)
+    row = results.interval(prob, kind, ("u",)).set_index("year").loc[[year]]
+    estimate, lower, upper = (_percent(float(row[column].iloc[0])) for column in ("estimate", "lower", "upper"))
+    data = results.data
+    return (
+        f"The share is identified in {len(ident.identified_years)} earlier years, the latest {year}: "
+        f"{short_name(data.importer)}'s records missed {estimate} ({describe(prob, kind)} {lower}–{upper}) of "
+        f"imports from {short_name(data.exporter)} that year, beyond what comparable pairs show",
+    )
+
+
 def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> str:
     """One sentence about the latest year with both reports, stating the interval and what it measures.
 
@@ -237,7 +256,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
         _WithManifest(record, manifest),
         Path(out_dir),
         spec=spec,
-        headlines=(headline(results), *results.notes[:2]),
+        headlines=(headline(results), *earlier_identified(results), *results.notes[:2]),
         reasons=reasons,
         notes=headline_notes(results),
     )

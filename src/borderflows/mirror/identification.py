@@ -47,6 +47,8 @@ class Identification:
         Posterior sd of logit u over its prior sd that year.
     reason
         In words an economist uses, why the share is or is not evidence of underreporting.
+    identified_years
+        Every year with both reports in which the same two conditions hold (the headline year may not be one).
     """
 
     year: int
@@ -54,6 +56,7 @@ class Identification:
     lower: float
     sd_ratio: float
     reason: str
+    identified_years: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """Plain-JSON form."""
@@ -63,6 +66,7 @@ class Identification:
             "lower": self.lower,
             "sd_ratio": self.sd_ratio,
             "reason": self.reason,
+            "identified_years": list(self.identified_years),
             "min_lower": MIN_LOWER,
             "max_sd_ratio": MAX_SD_RATIO,
             "prob": PROB,
@@ -85,9 +89,21 @@ def headline_position(data: MirrorData) -> int:
     return int(both[-1]) if len(both) else data.n_years - 1
 
 
+def identified_years(idata: xr.DataTree, data: MirrorData) -> tuple[int, ...]:
+    """Years with both reports whose share meets both conditions."""
+    u = flat(idata, "u")
+    lower = np.quantile(u, (1 - PROB) / 2, axis=0)
+    sd = np.std(np.log(u) - np.log1p(-u), axis=0)
+    both = np.intersect1d(data.x_idx, data.m_idx)
+    return tuple(
+        int(data.years[k]) for k in both if lower[k] >= MIN_LOWER and sd[k] <= MAX_SD_RATIO * prior_logit_sd(int(k) + 1)
+    )
+
+
 def identification(idata: xr.DataTree, data: MirrorData) -> Identification:
     """Check the headline year's share (:func:`headline_position`) against both conditions."""
     position = headline_position(data)
+    years = identified_years(idata, data)
     u = flat(idata, "u")[:, position]
     lower, upper = (float(q) for q in np.quantile(u, [(1 - PROB) / 2, (1 + PROB) / 2]))
     logit = np.log(u) - np.log1p(-u)
@@ -98,15 +114,15 @@ def identification(idata: xr.DataTree, data: MirrorData) -> Identification:
             f"no evidence of underreporting beyond comparable pairs in {year}: the share's 90% interval "
             f"({100 * lower:.1f}%-{100 * upper:.0f}%) reaches down to zero: the data are consistent with no shortfall"
         )
-        return Identification(year, False, lower, sd_ratio, reason)
+        return Identification(year, False, lower, sd_ratio, reason, years)
     if sd_ratio > MAX_SD_RATIO:
         reason = (
             f"the {year} share is driven by the prior, not the reports: its posterior is {sd_ratio:.2f} times as "
             f"wide as the prior (identified needs at most {MAX_SD_RATIO})"
         )
-        return Identification(year, False, lower, sd_ratio, reason)
+        return Identification(year, False, lower, sd_ratio, reason, years)
     reason = (
         f"identified: the {year} share's 90% interval starts at {100 * lower:.1f}% and the reports narrowed the "
         f"prior to {sd_ratio:.2f} of its width"
     )
-    return Identification(year, True, lower, sd_ratio, reason)
+    return Identification(year, True, lower, sd_ratio, reason, years)

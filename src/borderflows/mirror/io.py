@@ -151,6 +151,7 @@ def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
         lower=float(ident["lower"]),
         sd_ratio=float(ident["sd_ratio"]),
         reason=str(ident["reason"]),
+        identified_years=tuple(int(y) for y in ident.get("identified_years", ())),
     )
     return MirrorGapResults(
         spec=spec,
