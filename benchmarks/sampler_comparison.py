@@ -1,10 +1,10 @@
 """Effective samples per second: nutpie (the default) vs pymc's own NUTS, same mirror model, one run.
 
-Default data: the bundled CHN->KAZ mirror pair in pair mode with the evidence statements
-(``MirrorGap(mode="pair").inputs(mirror_pair("CHN", "KAZ"), evidence=True)``), the model of the
-recorded analyses. ``--data panel`` uses the DOTS panel instead (panel mode, bundled data) and
-``--data simulated`` a simulated panel (the model engineer's simulator). All samplers get the same
-model graph, draws, warm-up, target acceptance, 4 chains on 2 cores:
+Default data: the bundled CHN->KAZ mirror pair in world mode (the model of the recorded analyses, v3, with the
+non-centred walk ``walk="auto"`` tries first): ``MirrorGap().inputs(mirror_pair("CHN", "KAZ"), evidence=True)``.
+``--data pair`` uses pair mode (the offset's prior from the priors) and ``--data simulated`` a simulated pair (the
+validation engineer's simulator). All samplers get the same model graph, draws, warm-up, target acceptance, 4
+chains on 2 cores:
 
 * nutpie with the model's production adaptation (:func:`borderflows.mirror.sampling.adaptation`);
 * nutpie with diagonal adaptation (pymc's kind), so the sampler and the mass matrix can be told apart
@@ -22,9 +22,9 @@ The compile caches are whatever this machine has (say so when quoting: a cold CI
 
 Usage::
 
-    uv run python benchmarks/sampler_comparison.py              # CHN->KAZ pair, full preset (4 x 1000 after 1000)
+    uv run python benchmarks/sampler_comparison.py              # CHN->KAZ, world mode, full preset
     uv run python benchmarks/sampler_comparison.py --pymc-factor 3   # pymc with 3x draws and warm-up
-    uv run python benchmarks/sampler_comparison.py --data panel
+    uv run python benchmarks/sampler_comparison.py --data pair
     uv run python benchmarks/sampler_comparison.py --data simulated --preset fast
 """
 
@@ -46,7 +46,7 @@ from borderflows.config import CHAINS, CORES, preset
 from borderflows.diagnostics.gate import check_convergence
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import adaptation, draws_for
+from borderflows.mirror.sampling import adaptation, mirror_run
 from borderflows.mirror.simulate import draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 
@@ -85,18 +85,17 @@ def _row(name: str, idata: object, free: list[str], compile_s: float, sampling_s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="full")
-    parser.add_argument("--data", choices=("pair", "panel", "simulated"), default="pair")
+    parser.add_argument("--data", choices=("world", "pair", "simulated"), default="world")
     parser.add_argument(
         "--pymc-factor", type=int, default=1, help="pymc runs this many times the draws and warm-up (so it converges)"
     )
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--years", type=int, default=26)
-    parser.add_argument("--partners", type=int, default=6)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/_out/sampler_comparison"))
     args = parser.parse_args(argv)
     run_preset = preset(args.preset)
-    data, spec = _data(args.data, args.seed, args.years, args.partners)
-    draws = draws_for(data, run_preset)  # the production number of draws for the mode
+    data, spec = _data(args.data, args.seed, args.years)
+    draws = mirror_run(data, run_preset).draws  # the production number of draws
 
     import nutpie
 
@@ -157,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "pymc_factor": args.pymc_factor,
         "production_adaptation": adaptation(data),
         "years": [int(data.years[0]), int(data.years[-1])],
-        "panel_pairs": len(data.pairs),
+        "offset_prior": data.offset.source,
         "free_variables": free,
         "load_average": os.getloadavg(),
         "table": rows,
@@ -170,15 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _data(which: str, seed: int, n_years: int, partners: int) -> tuple[MirrorData, MirrorGap]:
-    """The mirror inputs and spec of ``which``: bundled CHN->KAZ pair or panel, or a simulated panel."""
+def _data(which: str, seed: int, n_years: int) -> tuple[MirrorData, MirrorGap]:
+    """The mirror inputs and spec of ``which``: bundled CHN->KAZ in world or pair mode, or a simulated pair."""
     if which == "simulated":
         rng = np.random.default_rng(seed)
         years = np.arange(1995, 1995 + n_years)
-        return simulate(draw_truth(rng, years, n_partners=partners), rng), MirrorGap()
+        return simulate(draw_truth(rng, years), rng), MirrorGap(walk="non-centred")
     from borderflows.data import mirror_pair
 
-    spec = MirrorGap(mode=which)  # type: ignore[arg-type]
+    spec = MirrorGap(mode=which, walk="non-centred")  # type: ignore[arg-type]
     return spec.inputs(mirror_pair("CHN", "KAZ"), evidence=True), spec
 
 

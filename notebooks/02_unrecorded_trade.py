@@ -66,21 +66,7 @@ print(f"mode {spec.mode!r}: the pair's usual mirror ratio comes from the {inputs
 # %%
 world = default_world()
 show_table(world.summary(prob=0.9), "world_summary")
-offset = inputs.offset
-show_table(
-    pd.DataFrame(
-        [
-            {
-                "loc": offset.loc,
-                "scale": offset.scale,
-                "nu": offset.nu,
-                "drift_sd_per_year": offset.drift_sd,
-                "world_percentile": offset.percentile,
-            }
-        ]
-    ),
-    "offset_prior",
-)
+show_table(inputs.offset.to_frame(), "offset_prior")
 
 # %% [markdown]
 # ## Prior predictive: what the priors alone say about the share

@@ -45,7 +45,7 @@ class SamplerPreset:
         NUTS target acceptance; random-walk latents need 0.95 or more (ENVIRONMENT.md).
     draws_factor
         How many times the preset's draws this run draws (a model that needs more draws than the
-        preset's says so here, e.g. the mirror model's panel mode).
+        preset's says so here, e.g. the mirror and world fits' factor 2).
     """
 
     name: str

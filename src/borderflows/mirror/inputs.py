@@ -113,6 +113,22 @@ class OffsetPrior:
     residual: float | None = None
     percentile: float | None = None
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row: where the prior comes from, its location, scale, tails, the drift sd and the pair's percentile."""
+        return pd.DataFrame(
+            [
+                {
+                    "source": self.source,
+                    "loc": self.loc,
+                    "scale": self.scale,
+                    "nu": self.nu,
+                    "pair_sd": self.pair_sd,
+                    "drift_sd_per_year": self.drift_sd,
+                    "world_percentile": self.percentile,
+                }
+            ]
+        )
+
 
 def prior_offset(n_draws: int = 4000, seed: int = 0) -> OffsetPrior:
     """The offset prior from the margin and reporter-bias priors alone (pair mode)."""

@@ -98,7 +98,7 @@ def sample_mirror(
     data, spec
         Inputs and options.
     run
-        Draws, warm-up and target acceptance; panel mode's draw factor is applied here unless ``run``
+        Draws, warm-up and target acceptance; the mirror draw factor is applied here unless ``run``
         already carries it (:func:`mirror_run`). The trace records the run that sampled
         (:func:`borderflows.sampling.run_of`).
     random_seed
