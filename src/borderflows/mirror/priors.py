@@ -92,8 +92,8 @@ OFFSET_NU = 4.0
 """Student-t degrees of freedom of the pair's offset in pair mode (world mode uses the world's learned tails)."""
 
 PAIR_DRIFT_SD = 0.05
-"""Per-year drift sd of a pair's mirror ratio in pair mode: the world panel's value for flows of $1-10bn
-(robust sd of the 18-year change of pairs' mean log ratios 0.215, 958 pairs, 1995-2002 vs 2013-2020)."""
+"""Per-year drift sd of a pair's mirror ratio in pair mode: about the world panel's value for flows of $1-10bn
+(0.054 from 958 pairs' change between their 1995-2002 and 2013-2020 mean log ratios; ``world.drift_scale``)."""
 
 SIZE_EFFECT_SCALE = 0.5
 """Normal sd of the log change of the pairs' spread per tenfold flow size (0.5: a factor 1.6)."""
@@ -105,10 +105,6 @@ mass from near-Cauchy to near-normal tails; the ~7,000 world pairs pin it down."
 
 LEVEL_FREE_SD = 5.0
 """Prior sd of the exporter's log level in a year without its report (the random walk does the work)."""
-
-PANEL_NU = 4.0
-"""Student-t degrees of freedom of a panel pair's mean log ratio: robust to anomalous pairs such as
-Uzbekistan's 2000-2015 imports from China at 1.6-28 times China's exports (NOTES.md quirk 1)."""
 
 SHARE_START_LOGIT_MEAN = -4.0
 """Prior mean of logit u in the first year: u about 1.8%. u is the shortfall beyond what comparable pairs
@@ -130,9 +126,6 @@ BREAK_SCALE = 1.0
 
 LEVEL_START_MEAN = math.log(1000.0)
 """Prior mean of log true shipments (USD m) in the first year: $1bn."""
-
-LEVEL_START_SD = 3.0
-"""Prior sd of the first-year log level: covers $50m to $20bn within one sd band of e^3."""
 
 DRIFT_MEAN = 0.05
 """Prior mean of yearly growth of true shipments (5%)."""
