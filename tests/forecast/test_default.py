@@ -17,11 +17,11 @@ from borderflows.forecast.calibration import (
     group_key,
     learn,
     predictive_quantiles,
-    standardised_errors,
     trend_group,
     trend_strength,
 )
 from borderflows.forecast.default import ANCHOR, ANCHOR_WEIGHT, Default
+from borderflows.forecast.error_scale import standardised_errors
 from borderflows.forecast.records import OWN_WEIGHTS, STRENGTHS
 
 from .conftest import make_series

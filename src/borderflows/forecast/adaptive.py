@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from borderflows.forecast.calibration import ErrorScale, standardised_errors
+from borderflows.forecast.error_scale import ErrorScale, standardised_errors
 
 OWN_ORIGINS = 10
 """Rolling origins inside the history whose errors measure the series' own error scale. Measured

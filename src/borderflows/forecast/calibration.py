@@ -7,7 +7,7 @@ forecast error learned once and shipped with the package:
 
 * For each corpus series and each rolling origin inside its *training* part, the point forecast
   ``f_h`` is compared with the value that followed, ``y_h``, and the error is standardised by the
-  series' own in-sample volatility ``s``:
+  series' own in-sample volatility ``s`` (:mod:`borderflows.forecast.error_scale`):
 
   - ``"log"`` scale (positive series): ``z = (log y_h - log f_h) / s``, ``s`` = mean absolute first
     difference of ``log y``;
@@ -35,23 +35,18 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    from borderflows.forecast.adaptive import ScalePrior
-
-ErrorScale = Literal["log", "level"]
+from borderflows.forecast.adaptive import ScalePrior
+from borderflows.forecast.error_scale import ErrorScale, positive_floor, volatility
 
 LEVELS: npt.NDArray[np.float64] = np.round(
     np.concatenate([[0.001, 0.0025, 0.005], np.arange(0.01, 0.995, 0.01), [0.995, 0.9975, 0.999]]), 4
 )
 """Probability levels at which error quantiles are stored."""
-
-_MIN_LOG_SCALE = 1e-3
-"""Floor on the log-scale volatility (0.1% a year), so a flat history still gets a usable interval."""
 
 
 @dataclass(frozen=True)
@@ -175,8 +170,6 @@ class Calibration:
     @classmethod
     def from_json(cls, path: str | Path) -> Calibration:
         """Read a calibration written by :meth:`to_json`."""
-        from borderflows.forecast.adaptive import ScalePrior  # adaptive builds on this module
-
         payload = json.loads(Path(path).read_text(encoding="utf-8"))
         scales = {name: ErrorQuantiles.from_dict(q) for name, q in payload["scales"].items()}
         edges = tuple(float(e) for e in payload.get("trend_edges", ()))
@@ -214,36 +207,6 @@ def trend_group(history: npt.ArrayLike, edges: tuple[float, ...]) -> int:
 def group_key(scale: str, group: int) -> str:
     """Key of one scale and group in :attr:`Calibration.scales`, e.g. ``"level/2"``."""
     return f"{scale}/{group}"
-
-
-def volatility(values: npt.ArrayLike, scale: ErrorScale) -> float:
-    """The series' in-sample volatility ``s`` on the given error scale (see the module docstring)."""
-    y = np.asarray(values, dtype=float)
-    if y.size < 2:
-        return 1.0 if scale == "level" else 0.1
-    if scale == "log":
-        return max(float(np.mean(np.abs(np.diff(np.log(y))))), _MIN_LOG_SCALE)
-    s = float(np.mean(np.abs(np.diff(y))))
-    return s if s > 0 else max(float(np.mean(np.abs(y))) * _MIN_LOG_SCALE, 1e-12)
-
-
-def positive_floor(values: npt.ArrayLike) -> float:
-    """Smallest point forecast allowed on the log scale: 1% of the smallest observed value."""
-    return 0.01 * float(np.min(np.asarray(values, dtype=float)))
-
-
-def standardised_errors(
-    history: npt.ArrayLike, point: npt.ArrayLike, actual: npt.ArrayLike, scale: ErrorScale
-) -> npt.NDArray[np.float64]:
-    """Errors ``z`` of a point forecast, per horizon, on the given scale (module docstring)."""
-    y_hist = np.asarray(history, dtype=float)
-    f = np.asarray(point, dtype=float)[: np.asarray(actual).size]
-    y = np.asarray(actual, dtype=float)
-    s = volatility(y_hist, scale)
-    if scale == "log":
-        f = np.maximum(f, positive_floor(y_hist))
-        return np.asarray((np.log(y) - np.log(f)) / s)
-    return np.asarray((y - f) / s)
 
 
 def weighted_quantile(

@@ -39,12 +39,8 @@ from borderflows.exceptions import DataValidationError
 from borderflows.forecast._series import Prepared, future_years, prepare, stratified_probabilities
 from borderflows.forecast.adaptive import OwnErrors
 from borderflows.forecast.baselines import fit_statsforecast, predict_mean
-from borderflows.forecast.calibration import (
-    Calibration,
-    ErrorScale,
-    default_calibration,
-    predictive_quantiles,
-)
+from borderflows.forecast.calibration import Calibration, default_calibration, predictive_quantiles
+from borderflows.forecast.error_scale import ErrorScale
 from borderflows.forecast.registry import register
 from borderflows.forecast.results import Forecast
 

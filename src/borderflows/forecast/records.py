@@ -44,14 +44,13 @@ from borderflows.forecast.calibration import (
     TREND_EDGES,
     Calibration,
     ErrorQuantiles,
-    ErrorScale,
     group_key,
     learn,
-    standardised_errors,
     trend_group,
 )
 from borderflows.forecast.corpora import Case
 from borderflows.forecast.default import Default, DefaultResults, Spread, calibrated_draws
+from borderflows.forecast.error_scale import ErrorScale, standardised_errors
 from borderflows.forecast.results import Forecast
 
 SCALES: tuple[ErrorScale, ...] = ("level", "log")
