@@ -49,9 +49,9 @@ from borderflows.config import SamplerPreset
 from borderflows.diagnostics.recovery import RecoveryResult, interval_records, recovery_result, recovery_study
 from borderflows.diagnostics.sbc import CompiledFitter, FitSummary, SBCResult, Simulation, run_sbc
 from borderflows.mirror import priors
+from borderflows.mirror.compiled import adaptation, all_data_values
 from borderflows.mirror.inputs import OffsetPrior, prior_offset
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import adaptation, all_data_values
 from borderflows.mirror.simulate import (
     WORLD_MU_SD,
     WORLD_PAIR_SD,

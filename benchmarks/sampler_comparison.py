@@ -6,7 +6,7 @@ non-centred walk ``walk="auto"`` tries first): ``MirrorGap().inputs(mirror_pair(
 validation engineer's simulator). All samplers get the same model graph, draws, warm-up, target acceptance, 4
 chains on 2 cores:
 
-* nutpie with the model's production adaptation (:func:`borderflows.mirror.sampling.adaptation`);
+* nutpie with the model's production adaptation (:func:`borderflows.mirror.compiled.adaptation`);
 * nutpie with diagonal adaptation (pymc's kind), so the sampler and the mass matrix can be told apart
   (skipped when production is already diagonal);
 * ``pm.sample(nuts_sampler="pymc")``.
@@ -44,9 +44,9 @@ import pymc as pm
 
 from borderflows.config import CHAINS, CORES, preset
 from borderflows.diagnostics.gate import check_convergence
+from borderflows.mirror.compiled import adaptation, mirror_run
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.model import build_model
-from borderflows.mirror.sampling import adaptation, mirror_run
 from borderflows.mirror.simulate import draw_truth, simulate
 from borderflows.mirror.spec import MirrorGap
 

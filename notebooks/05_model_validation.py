@@ -36,7 +36,7 @@ from borderflows.diagnostics.sbc import CompiledFitter, Simulation, run_sbc
 from borderflows.forecast.backtest import summarize
 from borderflows.forecast.benchmark import evaluate, load_corpus
 from borderflows.mirror import MirrorGap, build_model
-from borderflows.mirror.sampling import adaptation, all_data_values
+from borderflows.mirror.compiled import adaptation, all_data_values
 from borderflows.mirror.simulate import draw_truth, simulate
 from borderflows.notebooks import show_table
 

@@ -16,11 +16,11 @@ from borderflows.config import preset as get_preset
 from borderflows.diagnostics import Diagnostics
 from borderflows.exceptions import ConvergenceWarning, OptionError, ResultsMismatchError
 from borderflows.mirror import MirrorGap, load
+from borderflows.mirror.compiled import mirror_run
 from borderflows.mirror.fitting import RETRY_DRAWS_FACTOR
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.posterior import flat
 from borderflows.mirror.results import MirrorGapResults
-from borderflows.mirror.sampling import mirror_run
 from borderflows.mirror.spec import MODEL_VERSION
 from borderflows.mirror.world import WorldPosterior
 
@@ -146,7 +146,7 @@ def test_save_load_round_trip_and_refusal(pair_fit: MirrorGapResults, tmp_path: 
 
 
 def test_refit_reuses_compiled_model(pair_data: MirrorData, pair_fit: MirrorGapResults) -> None:
-    from borderflows.mirror.sampling import compiled_model
+    from borderflows.mirror.compiled import compiled_model
 
     _, _, hit = compiled_model(pair_data, pair_fit.spec)
     assert hit

@@ -14,10 +14,10 @@ import pandas as pd
 
 from borderflows.config import SamplerPreset
 from borderflows.config import preset as get_preset
+from borderflows.mirror.compiled import mirror_run, sample_mirror
 from borderflows.mirror.identification import identification
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.posterior import with_noise_scales, with_offset_parts
-from borderflows.mirror.sampling import mirror_run, sample_mirror
 
 if TYPE_CHECKING:
     from borderflows.mirror.results import MirrorGapResults
