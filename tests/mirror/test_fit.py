@@ -19,9 +19,9 @@ from borderflows.mirror import MirrorGap, load
 from borderflows.mirror.compiled import mirror_run
 from borderflows.mirror.fitting import RETRY_DRAWS_FACTOR
 from borderflows.mirror.inputs import MirrorData
+from borderflows.mirror.options import MODEL_VERSION
 from borderflows.mirror.posterior import flat
-from borderflows.mirror.results import MirrorGapResults
-from borderflows.mirror.spec import MODEL_VERSION
+from borderflows.mirror.results import FIGURES, MirrorGapResults
 from borderflows.mirror.world import WorldPosterior
 
 from .conftest import FIT_SEED, YEARS, TablePair, known_truth, pair_table, world_target
@@ -113,17 +113,23 @@ def test_summary_and_formats_state_prob_and_kind(pair_fit: MirrorGapResults) -> 
     assert set(frame["prob"]) == {0.5, 0.9}
 
 
-@pytest.mark.parametrize("kind", ["share", "fit", "decomposition", "ppc"])
-def test_plots_label_intervals(pair_fit: MirrorGapResults, kind: str) -> None:
+@pytest.mark.parametrize("what", FIGURES)
+def test_plots_label_intervals(pair_fit: MirrorGapResults, what: str) -> None:
     import matplotlib.pyplot as plt
 
-    ax = pair_fit.plot(kind)
+    ax = pair_fit.plot(what)
     labels = " ".join(ax.get_legend_handles_labels()[1]) + ax.get_title()
     assert "90% equal-tailed interval" in labels
-    if kind == "decomposition":  # one bar series per component of the results' decomposition
+    if what == "decomposition":  # one bar series per component of the results' decomposition
         legend = {label.replace(" ", "_") for label in ax.get_legend_handles_labels()[1]}
         assert set(pair_fit.decomposition()["component"]) <= legend
     plt.close(ax.figure)
+
+
+def test_an_unknown_figure_is_refused_by_name(pair_fit: MirrorGapResults) -> None:
+    with pytest.raises(OptionError, match="pie") as info:
+        pair_fit.plot("pie")
+    assert info.value.option == "what"
 
 
 def test_save_load_round_trip_and_refusal(pair_fit: MirrorGapResults, tmp_path: Path) -> None:

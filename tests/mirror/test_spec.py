@@ -12,8 +12,8 @@ import pytest
 from borderflows.exceptions import OptionError
 from borderflows.mirror import MarginPrior, MirrorGap, load
 from borderflows.mirror.analysis import spec_from_options
+from borderflows.mirror.options import MODEL_VERSION
 from borderflows.mirror.results import MirrorGapResults
-from borderflows.mirror.spec import MODEL_VERSION
 from borderflows.results.analysis import load_spec
 
 MODELS = Path(__file__).resolve().parents[2] / "models"

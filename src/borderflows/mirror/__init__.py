@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from borderflows.mirror.inputs import MirrorData, build_inputs
-    from borderflows.mirror.io import load
     from borderflows.mirror.model import build_model
     from borderflows.mirror.priors import MarginPrior
     from borderflows.mirror.results import MirrorGapResults
-    from borderflows.mirror.spec import MirrorGap
+    from borderflows.mirror.spec import MirrorGap, load
 
 _LAZY = {
     "MarginPrior": "priors",
@@ -27,7 +26,7 @@ _LAZY = {
     "MirrorGapResults": "results",
     "build_inputs": "inputs",
     "build_model": "model",
-    "load": "io",
+    "load": "spec",
 }
 
 __all__ = ["MarginPrior", "MirrorData", "MirrorGap", "MirrorGapResults", "build_inputs", "build_model", "load"]

@@ -17,16 +17,13 @@ from borderflows import progress
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.countries import short_name
 from borderflows.exceptions import ConvergenceWarning
-from borderflows.mirror.results import TABLE_PROBS, MirrorGapResults, percentile_phrase
+from borderflows.mirror.results import FIGURES, TABLE_PROBS, MirrorGapResults, percentile_phrase
 from borderflows.mirror.sensitivity import margin_sensitivity, prior_sensitivity
 from borderflows.mirror.spec import MirrorGap
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
 from borderflows.results.intervals import describe
 from borderflows.results.manifest import Manifest
 from borderflows.results.record import RecordFigure, RecordTable, write_record
-
-FIGURES = ("share", "fit", "decomposition", "ppc")
-
 
 LOW_PERCENTILE = 5.0
 """Below this world percentile the headline says the pair's persistent gap is unusual."""
@@ -139,7 +136,7 @@ class MirrorRecord:
         figures = {}
         for name in FIGURES:
             figure = Figure(figsize=(8, 4.5))
-            self.results.plot(name, ax=figure.subplots(), prob=self.main_prob)
+            self.results.plot(name, ax=figure.subplots(), prob=self.main_prob, kind=self.kind)
             figures[name] = RecordFigure(figure, name)
         return figures
 

@@ -14,13 +14,12 @@ import numpy as np
 from borderflows.config import SamplerPreset
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.model import build_model
+from borderflows.mirror.options import MirrorOptions
 from borderflows.sampling import CompiledModel, compile_model, sample_compiled, sample_posterior
 
 if TYPE_CHECKING:
     import pymc as pm
     import xarray as xr
-
-    from borderflows.mirror.spec import MirrorGap
 
 
 def adaptation(data: MirrorData) -> str:
@@ -47,13 +46,13 @@ def mirror_run(data: MirrorData, run: SamplerPreset) -> SamplerPreset:
     return run if run.draws_factor > 1 else run.scaled(MIRROR_DRAWS_FACTOR)
 
 
-def all_data_values(data: MirrorData, spec: MirrorGap) -> dict[str, np.ndarray]:
+def all_data_values(data: MirrorData, spec: MirrorOptions) -> dict[str, np.ndarray]:
     """Every ``pm.Data`` value of the model for ``data`` (the spec adds none)."""
     del spec
     return data.data_values()
 
 
-def _compiled(data: MirrorData, spec: MirrorGap) -> tuple[CompiledModel, dict[str, np.ndarray] | None]:
+def _compiled(data: MirrorData, spec: MirrorOptions) -> tuple[CompiledModel, dict[str, np.ndarray] | None]:
     """The cached compilation for ``data``'s shape, and the values to swap in (``None`` when it was just built
     from ``data``); on a cache hit the PyMC model's containers are set to ``data``'s values too."""
     import pymc as pm
@@ -68,7 +67,7 @@ def _compiled(data: MirrorData, spec: MirrorGap) -> tuple[CompiledModel, dict[st
     return entry, values
 
 
-def compiled_model(data: MirrorData, spec: MirrorGap) -> tuple[pm.Model, Any, bool]:
+def compiled_model(data: MirrorData, spec: MirrorOptions) -> tuple[pm.Model, Any, bool]:
     """The PyMC model and nutpie compiled model for ``data``, from the cache when the shape matches.
 
     Returns
@@ -85,7 +84,7 @@ def compiled_model(data: MirrorData, spec: MirrorGap) -> tuple[pm.Model, Any, bo
 
 def sample_mirror(
     data: MirrorData,
-    spec: MirrorGap,
+    spec: MirrorOptions,
     run: SamplerPreset,
     random_seed: int,
     *,

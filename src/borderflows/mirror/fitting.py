@@ -20,8 +20,8 @@ from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.posterior import with_noise_scales, with_offset_parts
 
 if TYPE_CHECKING:
+    from borderflows.mirror.options import MirrorOptions, Walk
     from borderflows.mirror.results import MirrorGapResults
-    from borderflows.mirror.spec import MirrorGap, Walk
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ GATE_VARIABLES = (
 """Variables the convergence gate checks (those a fit has)."""
 
 
-def fit_mirror(spec: MirrorGap, data: MirrorData, *, random_seed: int, preset: str, data_hash: str) -> MirrorGapResults:
+def fit_mirror(
+    spec: MirrorOptions, data: MirrorData, *, random_seed: int, preset: str, data_hash: str
+) -> MirrorGapResults:
     """Fit ``spec`` to ``data`` and return results with their diagnostics and identification verdict.
 
     With ``walk="auto"`` the non-centred walk is sampled first, the centred one if the first fails the

@@ -1,10 +1,15 @@
-"""Save mirror-gap results to a folder and load them back, refusing a different model or version."""
+"""A mirror fit's folder: draws, inputs and manifest written, and read back refusing a different model or version.
+
+:meth:`MirrorGapResults.save <borderflows.mirror.results.MirrorGapResults.save>` writes through :func:`write`;
+:func:`borderflows.mirror.spec.load` reads through :func:`read` and makes the results again.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -13,10 +18,8 @@ from borderflows.diagnostics.gate import Diagnostics, GateThresholds
 from borderflows.exceptions import ResultsMismatchError
 from borderflows.mirror.identification import Identification
 from borderflows.mirror.inputs import EvidenceTerms, Exclusion, MirrorData, OffsetPrior
+from borderflows.mirror.options import MirrorOptions
 from borderflows.results.manifest import Manifest, load_manifest
-
-if TYPE_CHECKING:
-    from borderflows.mirror.results import MirrorGapResults
 
 GROUPS = ("posterior", "sample_stats")
 """Saved groups, one NetCDF file each (``posterior.nc``, ``sample_stats.nc``)."""
@@ -81,50 +84,46 @@ def _inputs_from_json(raw: dict[str, Any]) -> MirrorData:
     return MirrorData(**kwargs)
 
 
-def save(results: MirrorGapResults, path: Path) -> Path:
+@dataclass(frozen=True)
+class SavedFit:
+    """What a results folder holds, read back: the spec's fields as written by
+    :meth:`~borderflows.mirror.options.MirrorOptions.to_dict`, the draws, the inputs, the manifest and the
+    gate's and the identification check's verdicts."""
+
+    spec: dict[str, Any]
+    idata: xr.DataTree
+    data: MirrorData
+    manifest: Manifest
+    diagnostics: Diagnostics
+    identification: Identification
+
+
+def write(path: Path, *, idata: xr.DataTree, data: MirrorData, manifest: Manifest) -> Path:
     """Write ``posterior.nc``, ``sample_stats.nc``, ``inputs.json`` and ``manifest.json`` into the folder ``path``."""
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     # One NetCDF3 file per group through scipy: the locked environment has neither netCDF4 nor
     # h5netcdf, which DataTree's grouped NetCDF4 files need.
     for group in GROUPS:
-        dataset = results.idata[group].to_dataset().copy()
+        dataset = idata[group].to_dataset().copy()
         dataset.attrs = {}  # sampler attributes hold arrays of strings that NetCDF3 cannot store
         for name in dataset.variables:
             dataset[name].attrs = {}
         dataset.to_netcdf(folder / f"{group}.nc", engine="scipy")
-    (folder / INPUTS_FILE).write_text(json.dumps(_inputs_to_json(results.data)) + "\n")
-    manifest = Manifest(
-        model_id=results.spec.model_id,
-        random_seed=results.random_seed,
-        data_hash=results.data_hash,
-        preset=results.preset,
-        citable=results.citable,
-        extra={**results.manifest_extra(), "diagnostics": results.diagnostics.to_dict()},
-    )
+    (folder / INPUTS_FILE).write_text(json.dumps(_inputs_to_json(data)) + "\n")
     manifest.write(folder / MANIFEST_FILE)
     return folder
 
 
-def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
-    """Load results written by :meth:`MirrorGapResults.save`.
-
-    Parameters
-    ----------
-    path
-        The folder given to ``save``.
-    model_id
-        The model the caller expects (e.g. ``MirrorGap(mode="pair").model_id``); default: the
-        current version of the saved mode.
+def read(path: Path, model_id: str | None = None) -> SavedFit:
+    """Read a folder written by :func:`write`, refusing another model (``model_id``; default: the current
+    version of the saved mode) or package version.
 
     Raises
     ------
     ResultsMismatchError
         If the folder holds a different model, an older model version or another package version.
     """
-    from borderflows.mirror.results import MirrorGapResults
-    from borderflows.mirror.spec import MirrorGap
-
     folder = Path(path)
     if not (folder / MANIFEST_FILE).is_file():
         raise ResultsMismatchError(f"{folder} holds no {MANIFEST_FILE}; it was not written by MirrorGapResults.save")
@@ -132,8 +131,7 @@ def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
     extra = manifest.extra
     if "spec" not in extra:
         raise ResultsMismatchError(f"{folder} was written by an older mirror model (no spec in its manifest); refit it")
-    spec = MirrorGap.from_dict(extra["spec"])
-    manifest.check_matches(model_id=model_id or spec.model_id)
+    manifest.check_matches(model_id=model_id or MirrorOptions.from_dict(extra["spec"]).model_id)
     tree = xr.DataTree()
     for group in GROUPS:
         with xr.open_dataset(folder / f"{group}.nc", engine="scipy") as dataset:
@@ -153,13 +151,11 @@ def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
         reason=str(ident["reason"]),
         identified_years=tuple(int(y) for y in ident.get("identified_years", ())),
     )
-    return MirrorGapResults(
-        spec=spec,
-        data=data,
+    return SavedFit(
+        spec=dict(extra["spec"]),
         idata=tree,
-        random_seed=manifest.random_seed,
-        preset=manifest.preset,
+        data=data,
+        manifest=manifest,
         diagnostics=Diagnostics(**diag, thresholds=thresholds),
         identification=identification,
-        data_hash=manifest.data_hash,
     )

@@ -42,7 +42,7 @@ from borderflows.mirror import priors
 from borderflows.mirror.inputs import MirrorData
 
 if TYPE_CHECKING:
-    from borderflows.mirror.spec import MirrorGap
+    from borderflows.mirror.options import MirrorOptions
 
 
 def breakpoint_design(years: np.ndarray, breakpoints: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -58,7 +58,7 @@ def breakpoint_design(years: np.ndarray, breakpoints: tuple[int, ...]) -> tuple[
     return design, kept
 
 
-def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
+def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model:
     """Build the PyMC model for one :class:`MirrorData`.
 
     Parameters
@@ -67,7 +67,7 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         Arrays from :func:`borderflows.mirror.inputs.build_inputs` or
         :func:`borderflows.mirror.simulate.simulate`.
     spec
-        Model options (margin prior, breakpoints); default :class:`MirrorGap()`.
+        The options it reads (breakpoints, walk), e.g. a :class:`MirrorGap`; default :class:`MirrorOptions()`.
 
     Returns
     -------
@@ -81,9 +81,9 @@ def build_model(data: MirrorData, spec: MirrorGap | None = None) -> pm.Model:
         potentials ``level_walk`` (the exporter's level random walk) and ``evidence``.
     """
     if spec is None:
-        from borderflows.mirror.spec import MirrorGap
+        from borderflows.mirror.options import MirrorOptions
 
-        spec = MirrorGap()
+        spec = MirrorOptions()
     n_years = data.n_years
     n_m = len(data.m_idx)
     design, kept = breakpoint_design(data.years, spec.breakpoints)

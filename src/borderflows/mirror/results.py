@@ -16,19 +16,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.config import DEFAULT_KIND, DEFAULT_PROB, check_choice
 from borderflows.diagnostics import Diagnostics
 from borderflows.exceptions import OptionError
 from borderflows.mirror.identification import Identification
 from borderflows.mirror.inputs import FloatArray, MirrorData
+from borderflows.mirror.io import write
+from borderflows.mirror.options import MirrorOptions
 from borderflows.mirror.posterior import coverage_path, flat, log_expected_imports, predictive_reports
 from borderflows.results.intervals import describe, interval
+from borderflows.results.manifest import Manifest
 
 if TYPE_CHECKING:
     import pymc as pm
     from matplotlib.axes import Axes
-
-    from borderflows.mirror.spec import MirrorGap
 
 TABLE_PROBS = (0.5, 0.9)
 """Interval probabilities of the per-year table (the issue: 50% and 90%)."""
@@ -39,6 +40,9 @@ QUANTITIES = {
     "expected_imports_usd_m": "expected importer record with no shortfall beyond comparable pairs, USD m",
 }
 
+FIGURES = ("share", "fit", "decomposition", "ppc")
+"""What :meth:`MirrorGapResults.plot` draws (the record writes each)."""
+
 
 @dataclass(frozen=True)
 class MirrorGapResults:
@@ -47,7 +51,8 @@ class MirrorGapResults:
     Attributes
     ----------
     spec
-        The :class:`~borderflows.mirror.spec.MirrorGap` that was fitted.
+        The spec that was fitted, with the walk that ran: a :class:`~borderflows.mirror.spec.MirrorGap` (typed
+        by its :class:`~borderflows.mirror.options.MirrorOptions`, which is all the results read).
     data
         The inputs the model saw.
     idata
@@ -65,7 +70,7 @@ class MirrorGapResults:
         Hash of the pair's default table.
     """
 
-    spec: MirrorGap
+    spec: MirrorOptions
     data: MirrorData
     idata: xr.DataTree
     random_seed: int
@@ -396,17 +401,55 @@ class MirrorGapResults:
         )
 
     # ----------------------------------------------------------------- plots and files
-    def plot(self, kind: str = "share", ax: Axes | None = None, prob: float = DEFAULT_PROB) -> Axes:
-        """Draw a figure: ``"share"``, ``"fit"`` (observed vs fitted), ``"decomposition"`` or ``"ppc"``."""
-        from borderflows.plotting.mirror import plot_mirror
+    def plot(
+        self, what: str = "share", ax: Axes | None = None, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND
+    ) -> Axes:
+        """Draw one figure of the fit (:data:`FIGURES`), its bands labelled with their probability and kind.
 
-        return plot_mirror(self, kind, ax=ax, prob=prob)
+        Parameters
+        ----------
+        what
+            ``"share"`` (u_t with 50% and ``prob`` bands), ``"fit"`` (reported X and M against the model's
+            predictive intervals), ``"decomposition"`` (the raw gap split into its parts, :meth:`decomposition`)
+            or ``"ppc"`` (posterior-predictive interval of the importer's report with the observed values).
+        ax
+            Axes to draw on; a new figure when ``None``.
+        prob, kind
+            Interval probability and kind of the bands.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Stamped "NOT citable" when the fit is not (:attr:`citable`).
+        """
+        check_choice("what", what, FIGURES, what="figure")
+        from borderflows.plotting import mirror as plots
+        from borderflows.plotting.marks import mark_not_citable
+
+        pair = {"exporter": self.data.exporter, "importer": self.data.importer}
+        if what == "share":
+            bands = pd.concat([self.interval(p, kind, ("u",)) for p in (prob, 0.5)], ignore_index=True)
+            ax = plots.share_bands(bands, **pair, ax=ax)
+        elif what == "fit":
+            ax = plots.reported_vs_fitted(self.predictive(prob, kind), **pair, ax=ax)
+        elif what == "ppc":
+            ax = plots.predictive_check(self.predictive(prob, kind), **pair, ax=ax)
+        else:
+            ax = plots.decomposition_bars(self.decomposition(prob, kind), **pair, ax=ax)
+        return mark_not_citable(ax, self.citable)
 
     def save(self, path: Path) -> Path:
-        """Write the posterior (NetCDF), inputs and manifest into the folder ``path``."""
-        from borderflows.mirror.io import save
-
-        return save(self, path)
+        """Write the posterior (NetCDF), inputs and manifest into the folder ``path``
+        (:func:`borderflows.mirror.load` reads it back)."""
+        manifest = Manifest(
+            model_id=self.spec.model_id,
+            random_seed=self.random_seed,
+            data_hash=self.data_hash,
+            preset=self.preset,
+            citable=self.citable,
+            extra={**self.manifest_extra(), "diagnostics": self.diagnostics.to_dict()},
+        )
+        return write(path, idata=self.idata, data=self.data, manifest=manifest)
 
     def manifest_extra(self) -> dict[str, Any]:
         """Model settings recorded in the manifest."""

@@ -1,4 +1,4 @@
-"""Sensitivity analyses of a mirror fit: they take a spec and data and refit, so results never estimate.
+"""Sensitivity analyses of a mirror fit: they refit its spec to its data, so results never estimate.
 
 - :func:`margin_sensitivity`: u_t when the pair's usual mirror ratio is shifted as if the CIF/FOB margin
   had another centre (same data, same compiled graph).
@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
+from borderflows.mirror.fitting import fit_mirror
 from borderflows.mirror.posterior import flat
 from borderflows.mirror.results import MirrorGapResults
 
@@ -44,7 +45,8 @@ def margin_sensitivity(
     frames = []
     for centre in centres:
         offset = replace(results.data.offset, loc=results.data.offset.loc + math.log1p(centre) - margin)
-        refit = results.spec.fit_data(
+        refit = fit_mirror(
+            results.spec,
             replace(results.data, offset=offset),
             random_seed=results.random_seed,
             preset=preset or results.preset,

@@ -1,35 +1,30 @@
-"""The frozen specification of the mirror-gap model; ``fit()`` returns a new results object."""
+"""The frozen specification of the mirror-gap model: ``fit()`` returns a new results object, :func:`load` reads
+saved results back.
+
+The options it is made of, and their checks, are :class:`~borderflows.mirror.options.MirrorOptions`; this module
+stands above the fit and the results, which read only the options.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from borderflows.config import preset as get_preset
-from borderflows.exceptions import OptionError
 from borderflows.mirror.inputs import MirrorData, PairLike, build_inputs
-from borderflows.mirror.priors import MarginPrior
+from borderflows.mirror.options import MirrorOptions
 from borderflows.sampling import resolve_seed
 
 if TYPE_CHECKING:
     from borderflows.mirror.results import MirrorGapResults
     from borderflows.mirror.world import WorldPosterior
 
-logger = logging.getLogger(__name__)
-
-Mode = Literal["world", "pair"]
-Walk = Literal["auto", "centred", "non-centred"]
-MODES = ("world", "pair")
-WALKS = ("auto", "centred", "non-centred")
-MODEL_VERSION = "v3"
-
 
 @dataclass(frozen=True)
-class MirrorGap:
+class MirrorGap(MirrorOptions):
     """Bayesian mirror-gap model: the pair's shortfall in the importer's records beyond comparable pairs.
 
     Parameters
@@ -62,76 +57,6 @@ class MirrorGap:
     >>> import borderflows as bf  # doctest: +SKIP
     >>> res = bf.mirror.MirrorGap().fit(bf.data.mirror_pair("CHN", "KAZ"), random_seed=2024)  # doctest: +SKIP
     """
-
-    mode: Mode = "world"
-    margin: MarginPrior = field(default_factory=MarginPrior)
-    breakpoints: tuple[int, ...] = ()
-    years: tuple[int, int] | None = None
-    sampler: Literal["nutpie", "pymc"] = "nutpie"
-    walk: Walk = "auto"
-
-    def __post_init__(self) -> None:
-        if self.walk not in WALKS:
-            raise OptionError("walk", f"{self.walk!r} is not a walk parametrisation", f"use one of {', '.join(WALKS)}")
-        if self.mode not in MODES:
-            raise OptionError("mode", f"{self.mode!r} is not a mode", f"use one of {', '.join(MODES)}")
-        if self.sampler not in ("nutpie", "pymc"):
-            raise OptionError("sampler", f"{self.sampler!r} is not a sampler", "use nutpie or pymc")
-        if self.years is not None:
-            first, last = (int(y) for y in self.years)
-            if last - first < 2:
-                raise OptionError("years", f"{first}-{last} is too short", "give at least three years, e.g. 1995-2024")
-            object.__setattr__(self, "years", (first, last))
-        object.__setattr__(self, "breakpoints", tuple(sorted(int(b) for b in self.breakpoints)))
-
-    @property
-    def model_id(self) -> str:
-        """Identifies the model structure in manifests, e.g. ``"mirror-gap/world/v3"``."""
-        return f"mirror-gap/{self.mode}/{MODEL_VERSION}"
-
-    def with_margin(self, centre: float, sd: float | None = None) -> MirrorGap:
-        """A copy with another margin prior centre (and optionally sd)."""
-        return replace(self, margin=MarginPrior(centre=centre, sd=self.margin.sd if sd is None else sd))
-
-    def to_dict(self) -> dict[str, object]:
-        """Every field as plain values (the spec.toml ``[model]`` table and the manifest use this)."""
-        return {
-            "mode": self.mode,
-            "margin_centre": self.margin.centre,
-            "margin_sd": self.margin.sd,
-            "breakpoints": list(self.breakpoints),
-            "years": None if self.years is None else list(self.years),
-            "sampler": self.sampler,
-            "walk": self.walk,
-        }
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, object]) -> MirrorGap:
-        """The spec written by :meth:`to_dict`; an unknown key is refused, naming it.
-
-        Raises
-        ------
-        OptionError
-            For a key that is not a field, or a value a field refuses.
-        """
-        known = {"mode", "margin_centre", "margin_sd", "breakpoints", "years", "sampler", "walk"}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise OptionError(unknown[0], "is not a mirror model option", f"use only {', '.join(sorted(known))}")
-        defaults = cls()
-        years = values.get("years")
-        breakpoints = values.get("breakpoints", ())
-        return cls(
-            mode=str(values.get("mode", defaults.mode)),  # type: ignore[arg-type]
-            margin=MarginPrior(
-                centre=float(values.get("margin_centre", defaults.margin.centre)),  # type: ignore[arg-type]
-                sd=float(values.get("margin_sd", defaults.margin.sd)),  # type: ignore[arg-type]
-            ),
-            breakpoints=tuple(int(b) for b in breakpoints),  # type: ignore[attr-defined]
-            years=None if years is None else (int(years[0]), int(years[1])),  # type: ignore[index]
-            sampler=str(values.get("sampler", defaults.sampler)),  # type: ignore[arg-type]
-            walk=str(values.get("walk", defaults.walk)),  # type: ignore[arg-type]
-        )
 
     def inputs(
         self,
@@ -210,6 +135,39 @@ class MirrorGap:
         from borderflows.mirror.fitting import fit_mirror
 
         return fit_mirror(self, data, random_seed=resolve_seed(random_seed), preset=preset, data_hash=data_hash)
+
+
+def load(path: Path, model_id: str | None = None) -> MirrorGapResults:
+    """Load results written by :meth:`MirrorGapResults.save <borderflows.mirror.results.MirrorGapResults.save>`,
+    with the :class:`MirrorGap` that made them.
+
+    Parameters
+    ----------
+    path
+        The folder given to ``save``.
+    model_id
+        The model the caller expects (e.g. ``MirrorGap(mode="pair").model_id``); default: the
+        current version of the saved mode.
+
+    Raises
+    ------
+    ResultsMismatchError
+        If the folder holds a different model, an older model version or another package version.
+    """
+    from borderflows.mirror.io import read
+    from borderflows.mirror.results import MirrorGapResults
+
+    saved = read(Path(path), model_id)
+    return MirrorGapResults(
+        spec=MirrorGap.from_dict(saved.spec),
+        data=saved.data,
+        idata=saved.idata,
+        random_seed=saved.manifest.random_seed,
+        preset=saved.manifest.preset,
+        diagnostics=saved.diagnostics,
+        identification=saved.identification,
+        data_hash=saved.manifest.data_hash,
+    )
 
 
 def _median_size(pair: PairLike, first_year: int) -> float:

@@ -1,4 +1,6 @@
-"""Figures of a mirror-gap fit; every band is labelled with its interval probability and kind."""
+"""Figures of a mirror-gap fit, drawn from its tidy tables; every band is labelled from its rows' ``prob`` and
+``kind``. :meth:`MirrorGapResults.plot <borderflows.mirror.results.MirrorGapResults.plot>` picks the table and the
+figure."""
 
 from __future__ import annotations
 
@@ -8,17 +10,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from borderflows.config import DEFAULT_KIND, DEFAULT_PROB, check_choice
 from borderflows.data.countries import short_name
-from borderflows.plotting.marks import mark_not_citable, readable_axes
+from borderflows.plotting.marks import readable_axes
 from borderflows.results.intervals import describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from borderflows.mirror.results import MirrorGapResults
-
-PLOT_KINDS = ("share", "fit", "decomposition", "ppc")
 
 _BAND_ALPHAS = (0.22, 0.45)
 """Shading of the widest band and of the narrower ones."""
@@ -33,79 +30,102 @@ def _axes(ax: Axes | None) -> Axes:
     return new_ax
 
 
-def plot_mirror(
-    results: MirrorGapResults,
-    kind: str = "share",
-    ax: Axes | None = None,
-    prob: float = DEFAULT_PROB,
-    interval_kind: str = DEFAULT_KIND,
-) -> Axes:
-    """Plot one view of a fit.
+def _band_label(table: pd.DataFrame) -> str:
+    """The interval a table's rows hold, from their own ``prob`` and ``kind`` (one of each)."""
+    return describe(float(table["prob"].iloc[0]), str(table["kind"].iloc[0]))
+
+
+def _predictive(table: pd.DataFrame, flows: tuple[str, ...], title: str, ax: Axes | None) -> Axes:
+    ax = _axes(ax)
+    label = _band_label(table)
+    for j, flow in enumerate(flows):
+        part = table[table["flow"] == flow]
+        ax.fill_between(
+            part["year"], part["lower"], part["upper"], alpha=0.25, color=f"C{j}", label=f"{flow}: predictive {label}"
+        )
+        ax.plot(part["year"], part["estimate"], color=f"C{j}", label=f"{flow}: predictive median")
+        ax.scatter(part["year"], part["observed_usd_m"], color=f"C{j}", s=14, label=f"{flow}: reported")
+    ax.set_yscale("log")
+    ax.set_ylabel("USD m (log scale)")
+    ax.set_title(title)
+    ax.set_xlabel("year")
+    ax.legend(fontsize=7, loc="best")
+    return ax
+
+
+def reported_vs_fitted(table: pd.DataFrame, *, exporter: str, importer: str, ax: Axes | None = None) -> Axes:
+    """Both reports against the model's posterior-predictive intervals, per year (log scale).
 
     Parameters
     ----------
-    results
-        A fitted :class:`~borderflows.mirror.results.MirrorGapResults`.
-    kind
-        ``"share"`` (u_t with 50% and ``prob`` bands), ``"fit"`` (reported X and M against the
-        model's expected reports), ``"decomposition"`` (raw gap split into margin, reporter bias,
-        underreporting, residual) or ``"ppc"`` (posterior-predictive interval of the importer's
-        report with the observed values).
+    table
+        Tidy predictive intervals (``year, flow, observed_usd_m, estimate, lower, upper, prob, kind``;
+        ``flow`` is ``"exports"`` or ``"imports"``), as :meth:`MirrorGapResults.predictive` gives them.
+    exporter, importer
+        ISO3 codes; the title names the countries.
     ax
         Axes to draw on; a new figure when ``None``.
-    prob, interval_kind
-        Interval probability and kind of the bands.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    check_choice("kind", kind, PLOT_KINDS, what="plot kind")
+    pair = f"{short_name(exporter)} -> {short_name(importer)}"
+    return _predictive(table, ("exports", "imports"), f"Reported vs fitted, {pair}", ax)
+
+
+def predictive_check(table: pd.DataFrame, *, exporter: str, importer: str, ax: Axes | None = None) -> Axes:
+    """The importer's report against its posterior-predictive interval, per year (log scale).
+
+    Parameters
+    ----------
+    table, exporter, importer, ax
+        As for :func:`reported_vs_fitted`; only the ``"imports"`` rows are drawn.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    pair = f"{short_name(exporter)} -> {short_name(importer)}"
+    title = f"Posterior predictive check of {short_name(importer)}'s report, {pair}"
+    return _predictive(table, ("imports",), title, ax)
+
+
+def decomposition_bars(table: pd.DataFrame, *, exporter: str, importer: str, ax: Axes | None = None) -> Axes:
+    """The raw gap X - M of each year split into its parts, bars with error bars, and the raw gap as a line.
+
+    Parameters
+    ----------
+    table
+        Tidy rows ``year, component, raw_gap_usd_m, estimate, lower, upper, prob, kind``
+        (:meth:`MirrorGapResults.decomposition`); one bar series per component, in the table's order.
+    exporter, importer
+        ISO3 codes; the title names the countries.
+    ax
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     ax = _axes(ax)
-    exporter, importer = short_name(results.data.exporter), short_name(results.data.importer)
-    pair = f"{exporter} -> {importer}"
-    if kind == "share":
-        bands = [results.interval(p, interval_kind, ("u",)) for p in (prob, 0.5)]
-        codes = {"exporter": results.data.exporter, "importer": results.data.importer}
-        share_bands(pd.concat(bands, ignore_index=True), **codes, ax=ax)
-        return mark_not_citable(ax, results.citable)
-    if kind in ("fit", "ppc"):
-        table = results.predictive(prob, interval_kind)
-        flows = ("exports", "imports") if kind == "fit" else ("imports",)
-        for j, flow in enumerate(flows):
-            part = table[table["flow"] == flow]
-            ax.fill_between(
-                part["year"],
-                part["lower"],
-                part["upper"],
-                alpha=0.25,
-                color=f"C{j}",
-                label=f"{flow}: predictive {describe(prob, interval_kind)}",
-            )
-            ax.plot(part["year"], part["estimate"], color=f"C{j}", label=f"{flow}: predictive median")
-            ax.scatter(part["year"], part["observed_usd_m"], color=f"C{j}", s=14, label=f"{flow}: reported")
-        ax.set_yscale("log")
-        ax.set_ylabel("USD m (log scale)")
-        title = "Reported vs fitted" if kind == "fit" else f"Posterior predictive check of {importer}'s report"
-        ax.set_title(f"{title}, {pair}")
-    else:
-        table = results.decomposition(prob, interval_kind)
-        years = np.sort(table["year"].unique())
-        components = list(dict.fromkeys(table["component"]))  # in the order the results define them
-        width = 0.8 / len(components)
-        for j, component in enumerate(components):
-            part = table[table["component"] == component].set_index("year").loc[years]
-            err = np.vstack([part["estimate"] - part["lower"], part["upper"] - part["estimate"]])
-            offset = (j - (len(components) - 1) / 2) * width
-            label = component.replace("_", " ")
-            ax.bar(years + offset, part["estimate"], width, yerr=err, label=label, capsize=1)
-        raw = table.drop_duplicates("year").set_index("year").loc[years, "raw_gap_usd_m"]
-        ax.plot(years, raw, color="black", marker="o", ms=3, label="raw gap X - M")
-        ax.set_ylabel("USD m")
-        ax.set_title(f"Decomposition of the raw gap, {pair} (error bars: {describe(prob, interval_kind)})")
+    years = np.sort(table["year"].unique())
+    components = list(dict.fromkeys(table["component"]))
+    width = 0.8 / len(components)
+    for j, component in enumerate(components):
+        part = table[table["component"] == component].set_index("year").loc[years]
+        err = np.vstack([part["estimate"] - part["lower"], part["upper"] - part["estimate"]])
+        offset = (j - (len(components) - 1) / 2) * width
+        label = component.replace("_", " ")
+        ax.bar(years + offset, part["estimate"], width, yerr=err, label=label, capsize=1)
+    raw = table.drop_duplicates("year").set_index("year").loc[years, "raw_gap_usd_m"]
+    ax.plot(years, raw, color="black", marker="o", ms=3, label="raw gap X - M")
+    ax.set_ylabel("USD m")
+    pair = f"{short_name(exporter)} -> {short_name(importer)}"
+    ax.set_title(f"Decomposition of the raw gap, {pair} (error bars: {_band_label(table)})")
     ax.set_xlabel("year")
     ax.legend(fontsize=7, loc="best")
-    return mark_not_citable(ax, results.citable)
+    return ax
 
 
 def share_bands(frame: pd.DataFrame, *, exporter: str, importer: str, ax: Axes | None = None) -> Axes:
