@@ -240,7 +240,12 @@ def run_of(trace: xr.DataTree | xr.Dataset) -> dict[str, Any]:
     return value
 
 
-def stacked(trace: xr.DataTree, name: str) -> npt.NDArray[Any]:
-    """Posterior draws of ``name`` with chains and draws flattened into the first axis."""
-    values = np.asarray(trace["posterior"][name].values)
+def flat(draws: xr.DataTree | xr.Dataset, name: str) -> npt.NDArray[np.float64]:
+    """Draws of ``name`` with chains and draws stacked on the first axis, chain-major: ``(chain * draw, ...)``.
+
+    ``draws`` is a trace (its ``posterior`` group is read) or a dataset with ``chain`` and ``draw`` dimensions
+    (a prior or predictive group, say).
+    """
+    group = draws["posterior"] if hasattr(draws, "children") else draws  # a DataTree has children
+    values = np.asarray(group[name].transpose("chain", "draw", ...), dtype=float)
     return values.reshape((-1, *values.shape[2:]))

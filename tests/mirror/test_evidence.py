@@ -15,8 +15,8 @@ import pytest
 
 from borderflows.mirror import MirrorGap
 from borderflows.mirror.inputs import MirrorData, evidence_terms
-from borderflows.mirror.posterior import flat
 from borderflows.mirror.results import MirrorGapResults
+from borderflows.sampling import flat
 
 from .conftest import tight_offset
 

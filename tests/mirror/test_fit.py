@@ -20,9 +20,9 @@ from borderflows.mirror.compiled import mirror_run
 from borderflows.mirror.fitting import RETRY_DRAWS_FACTOR
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.options import MODEL_VERSION
-from borderflows.mirror.posterior import flat
 from borderflows.mirror.results import FIGURES, MirrorGapResults
 from borderflows.mirror.world import WorldPosterior
+from borderflows.sampling import flat
 
 from .conftest import FIT_SEED, YEARS, TablePair, known_truth, pair_table, world_target
 

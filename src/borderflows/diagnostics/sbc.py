@@ -39,7 +39,7 @@ from scipy import stats
 
 from borderflows.config import CHAINS, CORES, SamplerPreset
 from borderflows.diagnostics.gate import check_convergence
-from borderflows.sampling import compile_model, resolve_seed, sample_compiled
+from borderflows.sampling import compile_model, flat, resolve_seed, sample_compiled
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -169,7 +169,7 @@ class CompiledFitter:
             cores=self.cores,
         )
         posterior = idata["posterior"].to_dataset()[self.var_names]
-        draws = {name: _stack_draws(posterior[name]) for name in self.var_names}
+        draws = {name: flat(posterior, name) for name in self.var_names}
         rhat = _to_dataset(azs.rhat(posterior, method="rank"))
         rhat_values = np.concatenate([np.asarray(v, dtype=float).ravel() for v in rhat.data_vars.values()])
         max_rhat = float(np.nanmax(rhat_values)) if np.isfinite(rhat_values).any() else float("inf")
@@ -194,12 +194,6 @@ def _to_dataset(value: object) -> xr.Dataset:
     if isinstance(value, xr.Dataset):
         return value
     raise TypeError(f"unexpected diagnostic container {type(value).__name__}")
-
-
-def _stack_draws(array: xr.DataArray) -> FloatArray:
-    """(chain, draw, ...) -> (chain * draw, ...), chain-major."""
-    values = np.asarray(array.transpose("chain", "draw", ...), dtype=float)
-    return values.reshape((-1, *values.shape[2:]))
 
 
 def quantity_labels(name: str, shape: tuple[int, ...], coords: Sequence[Sequence[Any]] | None = None) -> list[str]:
@@ -249,8 +243,8 @@ def prior_simulations(
     prior_ds = prior["prior"].to_dataset()
     predictive = prior["prior_predictive"].to_dataset()
     coords = {name: [list(prior_ds[name][dim].values) for dim in prior_ds[name].dims[2:]] for name in var_names}
-    truths = {name: _stack_draws(prior_ds[name]) for name in var_names}
-    observed = {mapping[name]: _stack_draws(predictive[name]) for name in mapping}
+    truths = {name: flat(prior_ds, name) for name in var_names}
+    observed = {mapping[name]: flat(predictive, name) for name in mapping}
     simulations = [
         Simulation(
             truth={name: values[i] for name, values in truths.items()},

@@ -7,12 +7,7 @@ import xarray as xr
 
 from borderflows.mirror import priors
 from borderflows.mirror.inputs import FloatArray, MirrorData
-
-
-def flat(idata: xr.DataTree, name: str) -> FloatArray:
-    """Posterior draws of ``name`` with chains and draws stacked on axis 0."""
-    values = np.asarray(idata["posterior"][name].values, dtype=float)
-    return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
+from borderflows.sampling import flat
 
 
 def log_expected_imports(idata: xr.DataTree) -> FloatArray:

@@ -23,9 +23,10 @@ from borderflows.mirror.identification import Identification
 from borderflows.mirror.inputs import FloatArray, MirrorData
 from borderflows.mirror.io import write
 from borderflows.mirror.options import MirrorOptions
-from borderflows.mirror.posterior import coverage_path, flat, log_expected_imports, predictive_reports
+from borderflows.mirror.posterior import coverage_path, log_expected_imports, predictive_reports
 from borderflows.results.intervals import describe, interval
 from borderflows.results.manifest import Manifest
+from borderflows.sampling import flat
 
 if TYPE_CHECKING:
     import pymc as pm

@@ -19,8 +19,8 @@ import xarray as xr
 
 from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.mirror.fitting import fit_mirror
-from borderflows.mirror.posterior import flat
 from borderflows.mirror.results import MirrorGapResults
+from borderflows.sampling import flat
 
 MARGIN_CENTRES = (0.02, 0.06, 0.10, 0.15)
 OFFSET_PRIORS = ("offset",)

@@ -41,6 +41,7 @@ import xarray as xr
 from borderflows.exceptions import BorderflowsError, DataValidationError
 from borderflows.mirror import priors
 from borderflows.mirror.inputs import FloatArray, OffsetPrior
+from borderflows.sampling import flat
 
 logger = logging.getLogger(__name__)
 
@@ -405,19 +406,14 @@ def _draws_frame(idata: xr.DataTree, names: tuple[str, ...]) -> pd.DataFrame:
     """Kept draws (thinned evenly to :data:`KEPT_DRAWS`) as one column per scalar parameter."""
     posterior = idata["posterior"]
     columns: dict[str, FloatArray] = {}
-
-    def stacked(name: str) -> FloatArray:
-        values = np.asarray(posterior[name].values, dtype=float)
-        return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
-
-    columns["log1p_tau"] = stacked("log1p_tau")
-    columns["pair_sd"] = stacked("pair_sd")
-    columns["nu"] = stacked("nu")
-    columns["size_effect"] = stacked("size_effect")
+    columns["log1p_tau"] = flat(idata, "log1p_tau")
+    columns["pair_sd"] = flat(idata, "pair_sd")
+    columns["nu"] = flat(idata, "nu")
+    columns["size_effect"] = flat(idata, "size_effect")
     for k, name in enumerate(names):
-        columns[f"gamma[{name}]"] = stacked("gamma")[:, k]
+        columns[f"gamma[{name}]"] = flat(idata, "gamma")[:, k]
     for side, dim in (("b_exp", "exporter"), ("b_imp", "importer")):
-        values = stacked(side)
+        values = flat(idata, side)
         for k, code in enumerate(posterior[side].coords[dim].values):
             columns[f"{side}[{code}]"] = values[:, k]
     frame = pd.DataFrame(columns)

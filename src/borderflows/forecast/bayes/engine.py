@@ -17,9 +17,9 @@ import xarray as xr
 from borderflows.config import SamplerPreset
 from borderflows.forecast.bayes.priors import ForecastPriors
 from borderflows.forecast.bayes.structure import Structure, build_model, graph_key
-from borderflows.sampling import CompiledModel, compile_model, sample_compiled, stacked
+from borderflows.sampling import CompiledModel, compile_model, sample_compiled
 
-__all__ = ["compiled_model", "placeholder_data", "sample", "stacked"]
+__all__ = ["compiled_model", "placeholder_data", "sample"]
 
 
 def placeholder_data(length: int) -> dict[str, np.ndarray]:

@@ -38,7 +38,7 @@ from borderflows.forecast.bayes.priors import ForecastPriors, default_priors
 from borderflows.forecast.bayes.structure import LIKELIHOODS, Likelihood
 from borderflows.forecast.results import Forecast
 from borderflows.results.intervals import interval
-from borderflows.sampling import resolve_seed
+from borderflows.sampling import flat, resolve_seed
 
 FloatArray = npt.NDArray[np.float64]
 MODEL_ID = "bayes-damped-trend/v1"
@@ -163,7 +163,7 @@ class BayesianFit:
 
     def draws(self, name: str) -> FloatArray:
         """Posterior draws of one variable, chains and draws flattened into the first axis."""
-        return engine.stacked(self.trace, name)
+        return flat(self.trace, name)
 
     @cached_property
     def _break(self) -> FloatArray:

@@ -45,7 +45,7 @@ from borderflows.forecast.bayes.priors import ForecastPriors, ScalePriors, defau
 from borderflows.forecast.bayes.structure import bucket_length
 from borderflows.forecast.results import Forecast
 from borderflows.results.intervals import interval
-from borderflows.sampling import CompiledModel, compile_model, resolve_seed, sample_compiled, stacked
+from borderflows.sampling import CompiledModel, compile_model, flat, resolve_seed, sample_compiled
 
 FloatArray = npt.NDArray[np.float64]
 POOLED_MODEL_ID = "bayes-pooled-counts/v2"
@@ -233,7 +233,7 @@ class PooledFit:
 
     def draws(self, name: str) -> FloatArray:
         """Posterior draws, chains and draws flattened into the first axis."""
-        return stacked(self.trace, name)
+        return flat(self.trace, name)
 
     def forecast(self, horizon: int, *, random_seed: int | None = None) -> list[Forecast]:
         """One :class:`Forecast` per component (full-year exposure), in input order.
