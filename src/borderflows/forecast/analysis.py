@@ -60,7 +60,7 @@ POOLED_FIT = "pooled components"
 
 @dataclass(frozen=True)
 class ForecastOptions:
-    """The ``[model]`` table of a forecast spec, with defaults."""
+    """The ``[model]`` table of a forecast analysis' ``spec.toml``, with defaults."""
 
     series: tuple[str, ...]
     horizon: int = 5
@@ -75,16 +75,16 @@ class ForecastOptions:
     draws: int | None = None
 
     @classmethod
-    def from_spec(cls, spec: AnalysisSpec) -> ForecastOptions:
-        """Parse ``spec.options``, refusing a key no option reads.
+    def from_spec(cls, analysis: AnalysisSpec) -> ForecastOptions:
+        """Parse ``analysis.options``, refusing a key no option reads.
 
         Raises
         ------
         OptionError
             Naming an unknown key of the ``[model]`` table.
         """
-        raw = spec.options
-        check_keys(raw, [f.name for f in fields(cls)], f"{spec.folder / 'spec.toml'} [model]")
+        raw = analysis.options
+        check_keys(raw, [f.name for f in fields(cls)], f"{analysis.folder / 'spec.toml'} [model]")
         names = raw.get("series", [])
         return cls(
             series=tuple([names] if isinstance(names, str) else names),
@@ -105,10 +105,10 @@ def _all_names(options: ForecastOptions) -> list[str]:
     return list(dict.fromkeys([*options.series, *options.components]))
 
 
-def input_hash(spec: AnalysisSpec) -> str:
-    """SHA-256 of the series the analysis reads (years, values, exposure, flags), in spec order."""
+def input_hash(analysis: AnalysisSpec) -> str:
+    """SHA-256 of the series the analysis reads (years, values, exposure, flags), in spec.toml order."""
     frames = []
-    for name in _all_names(ForecastOptions.from_spec(spec)):
+    for name in _all_names(ForecastOptions.from_spec(analysis)):
         frame = bfdata.series(name).to_frame()
         frame.insert(0, "series", name)
         frames.append(frame)
@@ -116,7 +116,7 @@ def input_hash(spec: AnalysisSpec) -> str:
 
 
 def break_year_for(series: YearlySeries, option: str | int) -> int | None:
-    """Resolve the spec's ``break_year`` for one series (``"auto"`` reads the ``definition_break`` flag)."""
+    """Resolve the ``break_year`` option for one series (``"auto"`` reads the ``definition_break`` flag)."""
     if option == "none":
         return None
     if option != "auto":
@@ -180,7 +180,7 @@ class ForecastRecord:
 
     Attributes
     ----------
-    spec, options
+    analysis, options
         The analysis and its ``[model]`` options.
     preset
         Sampler preset that ran.
@@ -194,7 +194,7 @@ class ForecastRecord:
         Series name to its title in figures and sentences.
     """
 
-    spec: AnalysisSpec
+    analysis: AnalysisSpec
     options: ForecastOptions
     preset: str
     fits: dict[str, BayesianFit]
@@ -247,7 +247,7 @@ class ForecastRecord:
             runs[POOLED_FIT] = run_of(self.pooled.trace)
         extra: dict[str, Any] = {
             "series": names,
-            "options": dict(self.spec.options),
+            "options": dict(self.analysis.options),
             "priors": default_priors().to_dict(),
             "likelihoods": {name: fit.likelihood for name, fit in self.fits.items()},
             "break_years": {name: fit.spec.break_year for name, fit in self.fits.items()},
@@ -258,8 +258,8 @@ class ForecastRecord:
         }
         return Manifest(
             model_id=MODEL_ID,
-            random_seed=self.spec.random_seed,
-            data_hash=input_hash(self.spec),
+            random_seed=self.analysis.random_seed,
+            data_hash=input_hash(self.analysis),
             preset=self.preset,
             citable=not self.reasons,
             runs=runs,
@@ -281,23 +281,23 @@ class ForecastRecord:
         return sentences
 
 
-def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
-    """Fit every series of the spec, write tables, fan charts, diagnostics, manifest and headlines.
+def run_analysis(analysis: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
+    """Fit every series of the analysis, write tables, fan charts, diagnostics, manifest and headlines.
 
     Parameters
     ----------
-    spec
+    analysis
         Parsed ``spec.toml`` of kind ``"forecast"``.
     out_dir
-        Where to write (the spec's folder for results of record).
+        Where to write (the analysis' folder for results of record).
     preset
-        Sampler preset; defaults to the spec's.
+        Sampler preset; defaults to the analysis'.
     """
-    options = ForecastOptions.from_spec(spec)
-    chosen = preset or spec.preset
+    options = ForecastOptions.from_spec(analysis)
+    chosen = preset or analysis.preset
     resolve_run(chosen)  # an unknown preset fails before any series is read
     out = Path(out_dir)
-    rng_seeds = np.random.default_rng(spec.random_seed).integers(2**31 - 1, size=len(_all_names(options)))
+    rng_seeds = np.random.default_rng(analysis.random_seed).integers(2**31 - 1, size=len(_all_names(options)))
     forecasts: dict[str, Forecast] = {}
     fits: dict[str, BayesianFit] = {}
     pooled = options.pool_components and len(options.components) > 1
@@ -305,11 +305,11 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     for name, seed in zip(individually, rng_seeds, strict=False):
         progress.step(f"fit {name}")
         series = bfdata.series(name)
-        spec_model = DampedTrend(
+        spec = DampedTrend(
             likelihood=options.likelihood,  # type: ignore[arg-type]
             break_year=break_year_for(series, options.break_year),
         )
-        fits[name] = spec_model.fit(
+        fits[name] = spec.fit(
             series, random_seed=int(seed), preset=chosen, target_accept=options.target_accept, draws=options.draws
         )
         forecasts[name] = fits[name].forecast(options.horizon)
@@ -329,8 +329,8 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     titles = {name: _title(name) for name in forecasts if name != options.total_name} | (
         {options.total_name: f"Sum of {len(options.components)} components"} if options.components else {}
     )
-    record = ForecastRecord(spec, options, chosen, fits, pooled_fit, forecasts, titles)
+    record = ForecastRecord(analysis, options, chosen, fits, pooled_fit, forecasts, titles)
     progress.step("tables and figures")
-    output = write_record(record, out, spec=spec, headlines=record.headlines(), reasons=record.reasons)
+    output = write_record(record, out, spec=analysis, headlines=record.headlines(), reasons=record.reasons)
     assert output is not None  # write_record returns the analysis output when given the spec
     return output

@@ -194,38 +194,38 @@ def spec_from_options(options: dict[str, Any]) -> MirrorGap:
     return MirrorGap.from_dict({k: v for k, v in options.items() if k not in PAIR_OPTIONS})
 
 
-def input_hash(spec: AnalysisSpec) -> str:
+def input_hash(analysis: AnalysisSpec) -> str:
     """Hash of what the analysis reads: the pair's default table, the world posterior it leans on, the
     evidence statements it uses, and the model id (a changed model structure invalidates results)."""
     from borderflows.data import mirror_pair
 
-    options = spec.options
-    model = spec_from_options(options)
+    options = analysis.options
+    spec = spec_from_options(options)
     pair = mirror_pair(options.get("exporter", "CHN"), options.get("importer", "KAZ"))
     digest = hashlib.sha256(pair.data_hash.encode())
-    digest.update(model.model_id.encode())
-    data = model.inputs(pair, evidence=bool(options.get("evidence", True)))
+    digest.update(spec.model_id.encode())
+    data = spec.inputs(pair, evidence=bool(options.get("evidence", True)))
     digest.update(json.dumps([data.offset.source, data.offset.loc, data.offset.scale, data.offset.nu]).encode())
     if data.evidence is not None:
         digest.update(json.dumps([list(data.evidence.ids), data.evidence.value.tolist()]).encode())
     return digest.hexdigest()
 
 
-def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
+def run_analysis(analysis: AnalysisSpec, out_dir: Path, preset: str | None = None) -> AnalysisOutput:
     """Fit the analysis of record and write its committed outputs (no posterior) into ``out_dir``."""
     from borderflows.data import mirror_pair
     from borderflows.mirror.regional import CENTRAL_ASIA_AND_RUSSIA, regional_table
 
-    options = spec.options
-    model = spec_from_options(options)
+    options = analysis.options
+    spec = spec_from_options(options)
     pair = mirror_pair(options.get("exporter", "CHN"), options.get("importer", "KAZ"))
-    progress.step(f"fit {model.mode} model {pair.exporter}->{pair.importer}")
+    progress.step(f"fit {spec.mode} model {pair.exporter}->{pair.importer}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the verdict is written into every output
-        results = model.fit(
+        results = spec.fit(
             pair,
-            random_seed=spec.random_seed,
-            preset=preset or spec.preset,
+            random_seed=analysis.random_seed,
+            preset=preset or analysis.preset,
             evidence=bool(options.get("evidence", True)),
         )
     # The record carries the margin and power-scaling sensitivity of u_t (is the share driven by the data or
@@ -244,7 +244,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     # The record's data hash covers everything the analysis reads (pair, world posterior, evidence), so the
     # report's staleness check and the stale-record test compare one number with input_hash.
     manifest = replace(
-        manifest, data_hash=input_hash(spec), extra={**manifest.extra, "pair_data_hash": manifest.data_hash}
+        manifest, data_hash=input_hash(analysis), extra={**manifest.extra, "pair_data_hash": manifest.data_hash}
     )
     reasons = [*results.diagnostics.reasons]
     if not results.identification.identified:
@@ -252,7 +252,7 @@ def run_analysis(spec: AnalysisSpec, out_dir: Path, preset: str | None = None) -
     output = write_record(
         _WithManifest(record, manifest),
         Path(out_dir),
-        spec=spec,
+        spec=analysis,
         headlines=(headline(results), *earlier_identified(results), *results.notes[:2]),
         reasons=reasons,
         notes=headline_notes(results),

@@ -15,13 +15,12 @@ from typing import Literal, Self
 
 from borderflows.exceptions import OptionError
 from borderflows.mirror.priors import MarginPrior
+from borderflows.sampling import SAMPLERS, Sampler
 
 Mode = Literal["world", "pair"]
 Walk = Literal["auto", "centred", "non-centred"]
-Sampler = Literal["nutpie", "pymc"]
 MODES: tuple[Mode, ...] = ("world", "pair")
 WALKS: tuple[Walk, ...] = ("auto", "centred", "non-centred")
-SAMPLERS: tuple[Sampler, ...] = ("nutpie", "pymc")
 MODEL_VERSION = "v3"
 
 
