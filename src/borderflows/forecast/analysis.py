@@ -46,7 +46,6 @@ from borderflows.forecast.bayes.models import MODEL_ID, BayesianFit, DampedTrend
 from borderflows.forecast.bayes.pooled import POOLED_MODEL_ID, PooledCounts, PooledFit, pooled_parameters
 from borderflows.forecast.bayes.priors import default_priors
 from borderflows.forecast.results import Forecast
-from borderflows.plotting.forecast import fan_chart
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec, check_keys
 from borderflows.results.intervals import describe
 from borderflows.results.manifest import Manifest, data_hash
@@ -164,7 +163,7 @@ def _parameters(name: str, fit: BayesianFit, probs: tuple[float, ...], kind: str
 def _fan(forecast: Forecast, probs: tuple[float, ...], kind: str, title: str) -> Figure:
     fig = Figure(figsize=(7, 4))  # no pyplot: no global backend state, safe in headless runs
     ax = fig.subplots()
-    fan_chart(forecast, probs=tuple(sorted({min(probs), max(probs)})), kind=kind, ax=ax)
+    forecast.plot(probs=tuple(sorted({min(probs), max(probs)})), kind=kind, ax=ax)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig

@@ -87,10 +87,8 @@ class ForecastFiles:
         """The fan chart."""
         from matplotlib.figure import Figure
 
-        from borderflows.plotting.forecast import fan_chart
-
         figure = Figure(figsize=(7, 4))
-        fan_chart(self.forecast, probs=self.probs, kind=self.kind, ax=figure.subplots())
+        self.forecast.plot(probs=self.probs, kind=self.kind, ax=figure.subplots())
         return {"fan": RecordFigure(figure, self.stem)}
 
     def record_diagnostics(self) -> dict[str, dict[str, object]]:

@@ -7,8 +7,10 @@ one way for all of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +20,9 @@ from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
 from borderflows.data.yearly import YearlySeries
 from borderflows.diagnostics.gate import Diagnostics
 from borderflows.results.intervals import interval
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,42 @@ class Forecast:
     def intervals(self, probs: tuple[float, ...] = (0.8, 0.95), kind: str = DEFAULT_KIND) -> pd.DataFrame:
         """Several interval probabilities stacked into one tidy frame."""
         return pd.concat([self.interval(p, kind) for p in probs], ignore_index=True)
+
+    def plot(
+        self,
+        probs: Sequence[float] = (DEFAULT_PROB,),
+        kind: str = DEFAULT_KIND,
+        ax: Axes | None = None,
+        color: str = "C0",
+    ) -> Axes:
+        """Fan chart of the history, predictive median and nested intervals (:func:`borderflows.plotting.forecast.fan`).
+
+        Parameters
+        ----------
+        probs
+            Interval probabilities, drawn widest first and labelled e.g. "90% equal-tailed interval".
+        kind
+            ``"eti"`` or ``"hdi"``.
+        ax
+            Axes to draw on; a new figure is made when ``None``.
+        color
+            Colour of the forecast.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Stamped "NOT citable" when the forecast is not (:attr:`citable`).
+        """
+        from borderflows.plotting.forecast import fan
+        from borderflows.plotting.marks import mark_not_citable
+
+        drawn = fan(
+            pd.concat([self.interval(prob, kind) for prob in probs], ignore_index=True),
+            history=(self.series.years, self.series.values),
+            unit=self.series.unit,
+            title=f"{self.series.name}: {self.model} forecast",
+            model=self.model,
+            ax=ax,
+            color=color,
+        )
+        return mark_not_citable(drawn, self.citable)

@@ -150,12 +150,10 @@ class ForecastStory:
         """One fan chart per series for ``model`` (nested intervals labelled with prob and kind)."""
         from matplotlib.figure import Figure
 
-        from borderflows.plotting.forecast import fan_chart
-
         figure = Figure(figsize=(6 * len(self.series), 4), layout="constrained")
         axes = figure.subplots(1, len(self.series), squeeze=False)[0]
         for ax, name in zip(axes, self.series, strict=True):
-            fan_chart(self.forecasts[(name, model)], probs=self.probs, kind=self.kind, ax=ax)
+            self.forecasts[(name, model)].plot(probs=self.probs, kind=self.kind, ax=ax)
             ax.legend(fontsize=7)
         return figure
 

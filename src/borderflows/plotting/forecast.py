@@ -2,65 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from borderflows.config import DEFAULT_KIND, DEFAULT_PROB
-from borderflows.plotting.marks import mark_not_citable, readable_axes
+from borderflows.plotting.marks import readable_axes
 from borderflows.results.intervals import describe
-
-if TYPE_CHECKING:
-    from borderflows.forecast.results import Forecast
 
 _ALPHAS = (0.2, 0.45)
 """Shading of the widest band and of the innermost one (others in between)."""
-
-
-def fan_chart(
-    forecast: Forecast,
-    *,
-    probs: Sequence[float] = (DEFAULT_PROB,),
-    kind: str = DEFAULT_KIND,
-    ax: Axes | None = None,
-    color: str = "C0",
-) -> Axes:
-    """Draw the history, the predictive median and nested intervals of a forecast.
-
-    Parameters
-    ----------
-    forecast
-        The forecast to draw.
-    probs
-        Interval probabilities, drawn widest first and labelled e.g. "90% equal-tailed interval".
-    kind
-        ``"eti"`` or ``"hdi"``.
-    ax
-        Axes to draw on; a new figure is made when ``None``.
-    color
-        Colour of the forecast.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    intervals = pd.concat([forecast.interval(prob, kind) for prob in probs], ignore_index=True)
-    series = forecast.series
-    drawn = fan(
-        intervals,
-        history=(series.years, series.values),
-        unit=series.unit,
-        title=f"{series.name}: {forecast.model} forecast",
-        model=forecast.model,
-        ax=ax,
-        color=color,
-    )
-    return mark_not_citable(drawn, forecast.citable)
 
 
 def fan(
