@@ -59,21 +59,23 @@ def _data(pair_data: MirrorData) -> MirrorData:
     return replace(pair_data, offset=OFFSET, steps=(STEP_YEAR,))
 
 
-def _paths(data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, l_missing: np.ndarray) -> dict[str, np.ndarray]:
+def _paths(data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, level_fill: np.ndarray) -> dict[str, np.ndarray]:
     """Level, logit u and the expected log(M/X) by year at ``POINT``, written out from the model's equations."""
     logit_u = w + POINT["beta"][0] * (data.years >= BREAK)
     level = np.zeros(data.n_years)
     level[data.x_idx] = data.log_x
-    level[data.x_missing] = l_missing
+    level[data.x_missing] = level_fill[data.x_missing]
     walk = np.concatenate([[0.0], np.cumsum(data.offset.drift_sd * drift_steps)])
     coverage = POINT["coverage_step"][0] * (data.years >= STEP_YEAR)
     gap = POINT["offset"] + (walk - walk.mean()) + coverage + np.log1p(-special.expit(logit_u))
     return {"level": level, "gap": gap}
 
 
-def _hand_written_except_walk(data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, l_missing: np.ndarray) -> float:
+def _hand_written_except_walk(
+    data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, level_fill: np.ndarray
+) -> float:
     """Every term of the log density at ``POINT`` but the logit-u walk's steps."""
-    paths = _paths(data, w, drift_steps, l_missing)
+    paths = _paths(data, w, drift_steps, level_fill)
     level, gap = paths["level"], paths["gap"]
     mean_m = level[data.m_idx] + gap[data.m_idx]
     return float(
@@ -83,7 +85,7 @@ def _hand_written_except_walk(data: MirrorData, w: np.ndarray, drift_steps: np.n
         + stats.norm.logpdf(drift_steps).sum()
         + stats.norm.logpdf(POINT["coverage_step"], 0.0, priors.COVERAGE_STEP_SD).sum()
         + stats.norm.logpdf(POINT["drift"], priors.DRIFT_MEAN, priors.DRIFT_SD)
-        + stats.norm.logpdf(l_missing, priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD).sum()
+        + stats.norm.logpdf(level_fill, priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD).sum()
         + collapsed_normal_logpdf(np.diff(level) - POINT["drift"], priors.LEVEL_STEP)
         + collapsed_normal_logpdf(data.log_m - mean_m, priors.REPORT_NOISE)
     )
@@ -92,8 +94,8 @@ def _hand_written_except_walk(data: MirrorData, w: np.ndarray, drift_steps: np.n
 def _draw_point(data: MirrorData, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = rng.normal(-0.5, 0.3, size=data.n_years)
     drift_steps = rng.normal(size=data.n_years - 1)
-    l_missing = np.full(len(data.x_missing), 7.9)
-    return w, drift_steps, l_missing
+    level_fill = np.full(data.n_years, 7.9)  # one fill per year; only the missing years reach the level
+    return w, drift_steps, level_fill
 
 
 # Same formula in float64 on both sides; the model computes log(1 - u) as -softplus(logit u), whose
@@ -105,16 +107,16 @@ RTOL = 1e-6
 def test_centred_walk_log_density_matches_hand_written(pair_data: MirrorData, rng: np.random.Generator) -> None:
     data = _data(pair_data)
     model = build_model(data, MirrorGap(breakpoints=(BREAK,), walk="centred"))
-    w, drift_steps, l_missing = _draw_point(data, rng)
+    w, drift_steps, level_fill = _draw_point(data, rng)
     point = {
         **POINT,
         "logit_u_start": w[0],
         "logit_u_later": w[1:],
         "pair_drift_steps": drift_steps,
-        "l_missing": l_missing,
+        "level_fill": level_fill,
     }
     logp = model.compile_logp(jacobian=False)(point)
-    expected = _hand_written_except_walk(data, w, drift_steps, l_missing) + collapsed_normal_logpdf(
+    expected = _hand_written_except_walk(data, w, drift_steps, level_fill) + collapsed_normal_logpdf(
         np.diff(w), priors.SHARE_STEP
     )
     np.testing.assert_allclose(logp, expected, rtol=RTOL)
@@ -123,7 +125,7 @@ def test_centred_walk_log_density_matches_hand_written(pair_data: MirrorData, rn
 def test_non_centred_walk_log_density_matches_hand_written(pair_data: MirrorData, rng: np.random.Generator) -> None:
     data = _data(pair_data)
     model = build_model(data, MirrorGap(breakpoints=(BREAK,), walk="non-centred"))
-    w, drift_steps, l_missing = _draw_point(data, rng)
+    w, drift_steps, level_fill = _draw_point(data, rng)
     variance = 0.09
     point = {
         **POINT,
@@ -131,11 +133,11 @@ def test_non_centred_walk_log_density_matches_hand_written(pair_data: MirrorData
         "sigma_u_squared_log__": np.log(variance),
         "logit_u_innovations": np.diff(w) / np.sqrt(variance),
         "pair_drift_steps": drift_steps,
-        "l_missing": l_missing,
+        "level_fill": level_fill,
     }
     logp = model.compile_logp(jacobian=False)(point)
     expected = (
-        _hand_written_except_walk(data, w, drift_steps, l_missing)
+        _hand_written_except_walk(data, w, drift_steps, level_fill)
         + stats.invgamma.logpdf(variance, priors.SHARE_STEP.shape, scale=priors.SHARE_STEP.rate)
         + stats.norm.logpdf(point["logit_u_innovations"]).sum()
     )
@@ -147,13 +149,13 @@ def test_deterministics_are_the_paths_of_the_equations(pair_data: MirrorData, rn
     # inverse logit of the walk plus the breakpoint step.
     data = _data(pair_data)
     model = build_model(data, MirrorGap(breakpoints=(BREAK,), walk="centred"))
-    w, drift_steps, l_missing = _draw_point(data, rng)
+    w, drift_steps, level_fill = _draw_point(data, rng)
     point = {
         **POINT,
         "logit_u_start": w[0],
         "logit_u_later": w[1:],
         "pair_drift_steps": drift_steps,
-        "l_missing": l_missing,
+        "level_fill": level_fill,
     }
     outputs = model.replace_rvs_by_values([model["pair_drift"], model["u"], model["level"]])
     pair_drift, u, level = model.compile_fn(outputs, inputs=model.value_vars, on_unused_input="ignore")(point)
@@ -161,7 +163,7 @@ def test_deterministics_are_the_paths_of_the_equations(pair_data: MirrorData, rn
     np.testing.assert_allclose(pair_drift, walk - walk.mean(), atol=1e-12)
     assert abs(pair_drift.sum()) < 1e-12
     np.testing.assert_allclose(u, special.expit(w + POINT["beta"][0] * (data.years >= BREAK)), rtol=1e-12)
-    np.testing.assert_allclose(level, _paths(data, w, drift_steps, l_missing)["level"], rtol=1e-12)
+    np.testing.assert_allclose(level, _paths(data, w, drift_steps, level_fill)["level"], rtol=1e-12)
 
 
 def _statements(data: MirrorData) -> pd.DataFrame:
@@ -188,17 +190,17 @@ def test_evidence_potential_matches_hand_written(pair_data: MirrorData, rng: np.
     assert terms.ids == ("share", "bound")
     with_evidence = replace(data, evidence=terms)
     spec = MirrorGap(breakpoints=(BREAK,), walk="centred")
-    w, drift_steps, l_missing = _draw_point(data, rng)
+    w, drift_steps, level_fill = _draw_point(data, rng)
     point = {
         **POINT,
         "logit_u_start": w[0],
         "logit_u_later": w[1:],
         "pair_drift_steps": drift_steps,
-        "l_missing": l_missing,
+        "level_fill": level_fill,
     }
     got = build_model(with_evidence, spec).compile_logp(jacobian=False)(point)
     without = build_model(data, spec).compile_logp(jacobian=False)(point)
-    paths = _paths(data, w, drift_steps, l_missing)
+    paths = _paths(data, w, drift_steps, level_fill)
     mu_x, mu_m = paths["level"], paths["level"] + paths["gap"]
     year = {int(y): k for k, y in enumerate(data.years)}
     # approx: normal with 15% relative sd, one candidate year.

@@ -39,7 +39,7 @@ GATE_VARIABLES = (
     "coverage_step",
     "u",
     "beta",
-    "l_missing",
+    "level_fill",
 )
 """Variables the convergence gate checks (those a fit has)."""
 

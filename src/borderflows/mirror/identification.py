@@ -14,9 +14,11 @@ simulated from the walk's priors (start, inverse-gamma step variance), so the co
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from borderflows.mirror import priors
@@ -74,6 +76,7 @@ class Identification:
         }
 
 
+@functools.lru_cache(maxsize=256)
 def prior_logit_sd(n_years: int, seed: int = 0) -> float:
     """Sd of logit u in year ``n_years`` under the walk's priors (Monte Carlo, fixed seed)."""
     rng = np.random.default_rng(seed)
@@ -89,15 +92,38 @@ def headline_position(data: MirrorData) -> int:
     return int(both[-1]) if len(both) else data.n_years - 1
 
 
-def identified_years(idata: xr.DataTree, data: MirrorData) -> tuple[int, ...]:
-    """Years with both reports whose share meets both conditions."""
+def year_verdicts(idata: xr.DataTree, data: MirrorData) -> pd.DataFrame:
+    """Both conditions for every year of the grid: ``year, both_reports, lower, sd_ratio, identified, reason``.
+
+    ``reason`` is ``"identified"``, ``"interval reaches zero"``, ``"driven by the prior"`` or ``"not both
+    reports"`` (a year needs both reports to be identified).
+    """
     u = flat(idata, "u")
     lower = np.quantile(u, (1 - PROB) / 2, axis=0)
     sd = np.std(np.log(u) - np.log1p(-u), axis=0)
-    both = np.intersect1d(data.x_idx, data.m_idx)
-    return tuple(
-        int(data.years[k]) for k in both if lower[k] >= MIN_LOWER and sd[k] <= MAX_SD_RATIO * prior_logit_sd(int(k) + 1)
+    ratio = sd / np.array([prior_logit_sd(k + 1) for k in range(data.n_years)])
+    both = np.isin(np.arange(data.n_years), np.intersect1d(data.x_idx, data.m_idx))
+    reason = np.select(
+        [~both, lower < MIN_LOWER, ratio > MAX_SD_RATIO],
+        ["not both reports", "interval reaches zero", "driven by the prior"],
+        "identified",
     )
+    return pd.DataFrame(
+        {
+            "year": data.years.astype(int),
+            "both_reports": both,
+            "lower": lower,
+            "sd_ratio": ratio,
+            "identified": reason == "identified",
+            "reason": reason,
+        }
+    )
+
+
+def identified_years(idata: xr.DataTree, data: MirrorData) -> tuple[int, ...]:
+    """Years with both reports whose share meets both conditions."""
+    verdicts = year_verdicts(idata, data)
+    return tuple(int(y) for y in verdicts.loc[verdicts["identified"], "year"])
 
 
 def identification(idata: xr.DataTree, data: MirrorData) -> Identification:

@@ -208,8 +208,22 @@ class MirrorData:
         """Year positions without a usable exporter report."""
         return np.setdiff1d(np.arange(self.n_years), self.x_idx).astype(np.int64)
 
+    @property
+    def x_mask(self) -> FloatArray:
+        """1.0 in the years with a usable exporter report, 0.0 elsewhere (length ``n_years``)."""
+        return _mask(self.n_years, self.x_idx)
+
+    @property
+    def m_mask(self) -> FloatArray:
+        """1.0 in the years with a usable importer report, 0.0 elsewhere (length ``n_years``)."""
+        return _mask(self.n_years, self.m_idx)
+
     def structure_key(self) -> tuple[Any, ...]:
-        """Everything that fixes the shape of the model graph (same key: a compiled model can be reused)."""
+        """Everything that fixes the shape of the model graph (same key: a compiled model can be reused).
+
+        Which years carry a report is data (masks), not structure, so every pair with the same grid
+        length, coverage steps and evidence shares one compiled graph (the atlas relies on this).
+        """
         ev: tuple[Any, ...] = ()
         if self.evidence is not None:
             ev = (
@@ -218,26 +232,20 @@ class MirrorData:
                 tuple(self.evidence.statement.tolist()),
                 tuple(self.evidence.year_idx.tolist()),
             )
-        return (
-            self.n_years,
-            tuple(self.x_missing.tolist()),
-            len(self.x_idx),
-            len(self.m_idx),
-            self.steps,
-            ev,
-        )
+        return (self.n_years, self.steps, ev)
 
     def data_values(self) -> dict[str, np.ndarray]:
         """Values of the observed ``pm.Data`` containers of the model, by name (for ``compiled.with_data``).
 
-        The offset prior's location and scale are data too, so one compiled graph serves every pair
-        of the same shape.
+        Reports are full-length vectors on the year grid with a mask (0.0 where a report is missing), and the
+        offset prior's location and scale are data too, so one compiled graph serves every pair of the same
+        shape.
         """
         values: dict[str, np.ndarray] = {
-            "x_idx": self.x_idx,
-            "log_x": self.log_x,
-            "m_idx": self.m_idx,
-            "log_m": self.log_m,
+            "x_mask": self.x_mask,
+            "log_x": _on_grid(self.n_years, self.x_idx, self.log_x),
+            "m_mask": self.m_mask,
+            "log_m": _on_grid(self.n_years, self.m_idx, self.log_m),
             "offset_loc": np.asarray(self.offset.loc, dtype=float),
             "offset_scale": np.asarray(self.offset.scale, dtype=float),
             "offset_nu": np.asarray(self.offset.nu, dtype=float),
@@ -250,6 +258,19 @@ class MirrorData:
     def with_observed(self, log_x: FloatArray, log_m: FloatArray) -> MirrorData:
         """A copy with new observed values at the same positions (for simulation studies)."""
         return replace(self, log_x=np.asarray(log_x, dtype=np.float64), log_m=np.asarray(log_m, dtype=np.float64))
+
+
+def _mask(n_years: int, idx: IntArray) -> FloatArray:
+    mask = np.zeros(n_years)
+    mask[idx] = 1.0
+    return mask
+
+
+def _on_grid(n_years: int, idx: IntArray, values: FloatArray) -> FloatArray:
+    """``values`` at positions ``idx`` of a zero vector of length ``n_years``."""
+    full = np.zeros(n_years)
+    full[idx] = values
+    return full
 
 
 def _year_grid(table: pd.DataFrame, years: tuple[int, int] | None, first_year: int | None = None) -> IntArray:

@@ -75,9 +75,11 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
         Free variables: ``logit_u_start``, ``logit_u_later`` (``sigma_u_squared`` and
         ``logit_u_innovations`` when non-centred), ``beta`` (with breakpoints), ``offset``, ``pair_drift_steps``,
         ``coverage_step`` (with known coverage changes),
-        ``drift`` and ``l_missing`` (with missing exporter reports). Deterministics: ``u``, ``pair_drift``, ``level``
+        ``drift`` and ``level_fill`` (the exporter's log level where X is missing; a prior draw in reported
+        years). Deterministics: ``u``, ``pair_drift``, ``level``
         and the sums of squares of the collapsed scales, ``share_step_ss`` (centred walk only),
-        ``level_step_ss`` and ``report_noise_ss``. Observed: ``obs`` (importer's log reports);
+        ``level_step_ss`` and ``report_noise_ss``. Observed: ``obs`` (importer's log reports on the year grid, masked
+        where missing);
         potentials ``level_walk`` (the exporter's level random walk) and ``evidence``.
     """
     if spec is None:
@@ -85,7 +87,6 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
 
         spec = MirrorOptions()
     n_years = data.n_years
-    n_m = len(data.m_idx)
     design, kept = breakpoint_design(data.years, spec.breakpoints)
     coords: dict[str, object] = {
         "year": data.years.tolist(),
@@ -96,10 +97,11 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
     if data.steps:
         coords["coverage_year"] = list(data.steps)
     with pm.Model(coords=coords) as model:
-        x_idx = pm.Data("x_idx", data.x_idx)
-        log_x = pm.Data("log_x", data.log_x)
-        m_idx = pm.Data("m_idx", data.m_idx)
-        log_m = pm.Data("log_m", data.log_m)
+        values = data.data_values()
+        x_mask = pm.Data("x_mask", values["x_mask"])
+        log_x = pm.Data("log_x", values["log_x"])
+        m_mask = pm.Data("m_mask", values["m_mask"])
+        log_m = pm.Data("log_m", values["log_m"])
 
         # Underreporting share: random walk on the logit scale, plus breakpoints. Centred: given the
         # first year, the later years are one multivariate Student-t with a Brownian-motion scale matrix
@@ -144,11 +146,11 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
         # enters the log mirror ratio log(M/X) through one scale sigma_d (the split between the two
         # reporters' noise is not identified by one pair).
         drift = pm.Normal("drift", priors.DRIFT_MEAN, priors.DRIFT_SD)
-        level = pt.zeros(n_years)
-        level = pt.set_subtensor(level[x_idx], log_x)
-        if len(data.x_missing):
-            l_missing = pm.Normal("l_missing", priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD, shape=len(data.x_missing))
-            level = pt.set_subtensor(level[pt.as_tensor(data.x_missing)], l_missing)
+        # One fill value per year, used only where X is missing: elsewhere it is a draw from its prior that
+        # touches nothing. Which years are reported is then data (a mask), not the graph's shape, so one
+        # compiled graph serves every pair with this grid length.
+        level_fill = pm.Normal("level_fill", priors.LEVEL_START_MEAN, priors.LEVEL_FREE_SD, dims="year")
+        level = pt.switch(pt.gt(x_mask, 0.5), log_x, level_fill)
         pm.Deterministic("level", level, dims="year")
         level_steps = level[1:] - level[:-1] - drift
         pm.Deterministic("level_step_ss", pt.sum(level_steps**2))
@@ -163,15 +165,41 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
             # not read as a change of the shortfall.
             coverage = pm.Normal("coverage_step", 0.0, priors.COVERAGE_STEP_SD, dims="coverage_year")
             gap_m = gap_m + pt.dot(pt.as_tensor(breakpoint_design(data.years, data.steps)[0]), coverage)
-        mean_m = level[m_idx] + gap_m[m_idx]
-        pm.Deterministic("report_noise_ss", pt.sum((log_m - mean_m) ** 2))
-        pm.MvStudentT(
-            "obs", nu=2 * priors.REPORT_NOISE.shape, mu=mean_m, scale=_scale(priors.REPORT_NOISE, n_m), observed=log_m
+        mean_m = level + gap_m
+        pm.Deterministic("report_noise_ss", pt.sum(m_mask * (log_m - mean_m) ** 2))
+        pm.CustomDist(
+            "obs",
+            mean_m,
+            m_mask,
+            logp=_masked_collapsed_logp,
+            signature="(n),(n)->(n)",
+            observed=log_m,
         )
 
         if data.evidence is not None and data.evidence.n:
             _evidence_potential(data, level, level + gap_m)
     return model
+
+
+def _masked_collapsed_logp(
+    value: pt.TensorVariable, mean: pt.TensorVariable, mask: pt.TensorVariable
+) -> pt.TensorVariable:
+    """The importer's reports' collapsed likelihood, over the years where ``mask`` is 1.
+
+    With the noise variance integrated out of its inverse-gamma prior, the ``k`` reported residuals are one
+    multivariate Student-t with ``2 * shape`` degrees of freedom and scale matrix ``t_scale * I``
+    (:class:`~borderflows.mirror.priors.ScalePrior`); unreported years add nothing.
+    """
+    nu = 2 * priors.REPORT_NOISE.shape
+    scale = priors.REPORT_NOISE.t_scale
+    k = pt.sum(mask)
+    ss = pt.sum(mask * (value - mean) ** 2)
+    return (
+        pt.gammaln((nu + k) / 2)
+        - pt.gammaln(nu / 2)
+        - k / 2 * np.log(nu * np.pi * scale)
+        - (nu + k) / 2 * pt.log1p(ss / (nu * scale))
+    )
 
 
 def _brownian(k: int) -> np.ndarray:
