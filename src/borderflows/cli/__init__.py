@@ -30,7 +30,7 @@ def main(
 def _register() -> None:
     # The command modules import only typer, rich and pandas at module level; each command imports the
     # library (and PyMC) after checking its options, so that a wrong option fails in a second or two.
-    from borderflows.cli import data_cmd, fetch_cmd, forecast_cmd, mirror_cmd, report_cmd
+    from borderflows.cli import atlas_cmd, data_cmd, fetch_cmd, forecast_cmd, mirror_cmd, report_cmd
 
     app.add_typer(data_cmd.app, name="data")
     data_cmd.app.add_typer(fetch_cmd.app, name="fetch")
@@ -39,6 +39,7 @@ def _register() -> None:
     app.command(name="notebooks")(report_cmd.notebooks)
     app.command(name="mirror")(mirror_cmd.mirror)
     app.command(name="mirror-world")(mirror_cmd.mirror_world)
+    app.command(name="atlas")(atlas_cmd.atlas)
 
 
 _register()

@@ -36,6 +36,7 @@ from borderflows.data.load import (
 from borderflows.data.mirror import (
     SOURCE_PRIORITY,
     MirrorPair,
+    dots_pair_loader,
     mirror_pair,
     mirror_pair_from_frame,
     mirror_pair_from_observations,
@@ -53,6 +54,7 @@ __all__ = [
     "country_geography",
     "covariate_sources",
     "data_dir",
+    "dots_pair_loader",
     "dots_panel",
     "evidence",
     "list_datasets",

@@ -12,7 +12,7 @@ imports, which the IMF derived from China's figures). Turnover rows never become
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,7 +194,11 @@ def _from_dots(exporter: str, importer: str) -> pd.DataFrame:
     panel = _load("dots_panel")
     exports = panel[(panel["reporter"] == exporter) & (panel["partner"] == importer) & (panel["flow"] == "exports_fob")]
     imports = panel[(panel["reporter"] == importer) & (panel["partner"] == exporter) & (panel["flow"] == "imports_cif")]
-    rows = pd.concat([exports, imports])
+    return _dots_observations(pd.concat([exports, imports]))
+
+
+def _dots_observations(rows: pd.DataFrame) -> pd.DataFrame:
+    """Observation rows of a pair from its DOTS panel rows (the exporter's exports, the importer's imports)."""
     flag = np.where(rows["derived_from_partner"], "derived_from_partner", "")
     flag = np.where(rows["estimated"], np.char.add(flag, np.where(flag == "", "estimated", ";estimated")), flag)
     return pd.DataFrame(
@@ -246,6 +250,39 @@ def mirror_pair(exporter: str, importer: str, *, years: YearsLike = None) -> Mir
     else:
         obs = _from_dots(exporter, importer)
     return _build(exporter, importer, obs, years)
+
+
+def dots_pair_loader() -> Callable[[str, str], MirrorPair]:
+    """A loader of many pairs, each exactly as :func:`mirror_pair` gives it, that splits the DOTS panel once.
+
+    :func:`mirror_pair` filters the 1.9m-row panel for every call (0.6 s); the atlas asks for thousands of
+    pairs, so the panel is indexed by reporter and partner once here.
+
+    Returns
+    -------
+    callable
+        ``load(exporter, importer)`` (ISO3 codes) returning the :class:`MirrorPair`, raising
+        :class:`DataValidationError` as :func:`mirror_pair` does.
+    """
+    panel = _load("dots_panel")
+    exports = panel[panel["flow"] == "exports_fob"]
+    imports = panel[panel["flow"] == "imports_cif"]
+    export_rows = exports.groupby(["reporter", "partner"], observed=True).indices
+    import_rows = imports.groupby(["reporter", "partner"], observed=True).indices
+    none = np.zeros(0, dtype=np.int64)
+
+    def load(exporter: str, importer: str) -> MirrorPair:
+        if {exporter, importer} == {"CHN", "KAZ"}:
+            return mirror_pair(exporter, importer)
+        rows = pd.concat(
+            [
+                exports.iloc[export_rows.get((exporter, importer), none)],
+                imports.iloc[import_rows.get((importer, exporter), none)],
+            ]
+        )
+        return _build(exporter, importer, _dots_observations(rows))
+
+    return load
 
 
 def mirror_pair_from_frame(data: pd.DataFrame | str | Path, exporter: str, importer: str) -> MirrorPair:
