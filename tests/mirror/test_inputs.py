@@ -51,7 +51,7 @@ def test_non_independent_reports_are_excluded_and_counted() -> None:
     assert len(data.x_idx) == 9
     # The model still reports every year of the grid.
     assert data.years.tolist() == list(range(2000, 2010))
-    assert data.x_missing.tolist() == [6]
+    assert np.flatnonzero(data.x_mask == 0).tolist() == [6]
 
 
 def test_requested_years_extend_the_grid_beyond_the_data() -> None:

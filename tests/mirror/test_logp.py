@@ -64,7 +64,8 @@ def _paths(data: MirrorData, w: np.ndarray, drift_steps: np.ndarray, level_fill:
     logit_u = w + POINT["beta"][0] * (data.years >= BREAK)
     level = np.zeros(data.n_years)
     level[data.x_idx] = data.log_x
-    level[data.x_missing] = level_fill[data.x_missing]
+    missing = data.x_mask == 0
+    level[missing] = level_fill[missing]
     walk = np.concatenate([[0.0], np.cumsum(data.offset.drift_sd * drift_steps)])
     coverage = POINT["coverage_step"][0] * (data.years >= STEP_YEAR)
     gap = POINT["offset"] + (walk - walk.mean()) + coverage + np.log1p(-special.expit(logit_u))

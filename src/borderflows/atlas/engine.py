@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from borderflows.atlas.store import AtlasStore
-from borderflows.atlas.task import AtlasJob, PairOutcome, fit_job, input_hash, model_id, pair_seed
+from borderflows.atlas.task import PROB, AtlasJob, PairOutcome, failed, fit_job, input_hash, model_id, pair_seed, stamp
+from borderflows.config import DEFAULT_KIND
 from borderflows.config import preset as get_preset
 from borderflows.exceptions import OptionError
 
@@ -223,7 +224,7 @@ def _run(
         try:
             outcome: PairOutcome = future.result()
         except Exception as error:
-            outcome = _failed(job, input_hash(pairs_of[job.key], job, world_hash), world, error)
+            outcome = failed(stamp(job, world, input_hash(pairs_of[job.key], job, world_hash)), error)
         record(job, outcome)
 
     def record(job: AtlasJob, outcome: PairOutcome) -> None:
@@ -244,7 +245,7 @@ def _run(
                 pair = load(job.exporter, job.importer)
             except DataValidationError as error:
                 to_fit += 1
-                record(job, _failed(job, "", world, error))
+                record(job, failed(stamp(job, world, ""), error))
                 continue
             want = {
                 "input_hash": input_hash(pair, job, world_hash),
@@ -270,22 +271,6 @@ def _run(
         raise
     logger.info("atlas: %d fitted, %d failed, %d stored before", counts.fitted, counts.failed, counts.skipped)
     return counts
-
-
-def _failed(job: AtlasJob, hashed: str, world: Any, error: BaseException) -> PairOutcome:
-    summary = {
-        "exporter": job.exporter,
-        "importer": job.importer,
-        "model_id": model_id(world),
-        "input_hash": hashed,
-        "seed": job.seed,
-        "preset": job.preset,
-        "status": "failed",
-        "error": f"{type(error).__name__}: {error}",
-        "traceback": "",
-        "seconds": float("nan"),
-    }
-    return PairOutcome(years=pd.DataFrame(), summary=summary)
 
 
 def _worker_memory(client: Client) -> dict[str, float]:
@@ -322,7 +307,7 @@ def _write_manifest(
             "scheduler": scheduler or "LocalCluster",
             "worker_memory_mb": {k: round(v, 1) for k, v in run.worker_memory_mb.items()},
         },
-        "interval": {"prob": 0.9, "kind": "eti"},
+        "interval": {"prob": PROB, "kind": DEFAULT_KIND},
         "borderflows": package_version(),
         "versions": dependency_versions(),
     }

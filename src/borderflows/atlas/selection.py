@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from borderflows.data.countries import to_iso3
 from borderflows.exceptions import DataValidationError, OptionError
 
 PAIR_COLUMNS = ("exporter", "importer")
@@ -41,14 +42,13 @@ def select_pairs(
         lacks (the rows are named).
     """
     from borderflows.data import dots_panel
-    from borderflows.data.countries import to_iso3
     from borderflows.mirror.world import world_pairs
 
     if limit is not None and int(limit) < 1:
         raise OptionError("--limit", f"{limit} is not a number of pairs", "give a positive integer, e.g. 50")
-    wanted_exporters = {_code(c, "--exporters", to_iso3) for c in exporters}
-    wanted_importers = {_code(c, "--importers", to_iso3) for c in importers}
-    asked = None if pairs_file is None else _read_pairs(pairs_file, to_iso3)  # a bad file fails before the panel loads
+    wanted_exporters = {_code(c, "--exporters") for c in exporters}
+    wanted_importers = {_code(c, "--importers") for c in importers}
+    asked = None if pairs_file is None else _read_pairs(pairs_file)  # a bad file fails before the panel loads
     panel = dots_panel()
     world = world_pairs(panel).sort_values("median_usd_m", ascending=False, kind="stable")
     world = world[["exporter", "importer", "n_years", "median_usd_m"]].assign(in_world_panel=True)
@@ -69,14 +69,14 @@ def select_pairs(
     return chosen.reset_index(drop=True)
 
 
-def _code(value: str, option: str, to_iso3: object) -> str:
+def _code(value: str, option: str) -> str:
     try:
-        return str(to_iso3(value, column=option))  # type: ignore[operator]
+        return to_iso3(value, column=option)
     except DataValidationError as error:
         raise OptionError(option, f"{value!r} is not a country code", "use ISO3 codes such as CHN, KAZ") from error
 
 
-def _read_pairs(source: str | Path | pd.DataFrame, to_iso3: object) -> pd.DataFrame:
+def _read_pairs(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         frame = source
     else:
@@ -96,7 +96,7 @@ def _read_pairs(source: str | Path | pd.DataFrame, to_iso3: object) -> pd.DataFr
     codes = []
     for row, (exporter, importer) in enumerate(zip(frame["exporter"], frame["importer"], strict=True), start=2):
         try:
-            codes.append((to_iso3(str(exporter), column="exporter"), to_iso3(str(importer), column="importer")))  # type: ignore[operator]
+            codes.append((to_iso3(str(exporter), column="exporter"), to_iso3(str(importer), column="importer")))
         except DataValidationError:
             bad.append(f"row {row} ({exporter},{importer})")
     if bad:

@@ -83,6 +83,26 @@ class PairOutcome:
     summary: dict[str, Any]
 
 
+def stamp(job: AtlasJob, world: WorldPosterior, hashed: str) -> dict[str, Any]:
+    """The columns every row of a pair carries: codes, model id, input hash, seed and preset."""
+    return {
+        "exporter": job.exporter,
+        "importer": job.importer,
+        "model_id": model_id(world),
+        "input_hash": hashed,
+        "seed": job.seed,
+        "preset": job.preset,
+    }
+
+
+def failed(
+    stamped: dict[str, Any], error: BaseException, *, trace: str = "", seconds: float = float("nan")
+) -> PairOutcome:
+    """A pair that could not be fitted: no year rows, a summary row with ``status="failed"`` and the error."""
+    summary = {**stamped, "status": "failed", "error": f"{type(error).__name__}: {error}", "traceback": trace}
+    return PairOutcome(years=pd.DataFrame(), summary={**summary, "seconds": seconds})
+
+
 def fit_job(pair: MirrorPair, world: WorldPosterior, job: AtlasJob) -> PairOutcome:
     """Fit one pair as ``borderflows mirror E I --years A-B --seed S --preset P`` does; never raises.
 
@@ -94,32 +114,18 @@ def fit_job(pair: MirrorPair, world: WorldPosterior, job: AtlasJob) -> PairOutco
     from borderflows.mirror.spec import MirrorGap
 
     started = time.perf_counter()
-    stamp: dict[str, Any] = {
-        "exporter": job.exporter,
-        "importer": job.importer,
-        "model_id": model_id(world),
-        "input_hash": input_hash(pair, job, str(world.manifest["data_hash"])),
-        "seed": job.seed,
-        "preset": job.preset,
-    }
+    stamped = stamp(job, world, input_hash(pair, job, str(world.manifest["data_hash"])))
     try:
         with warnings.catch_warnings():
             # The verdict is in the rows (citable, reason); one warning per pair would flood the log.
             warnings.simplefilter("ignore")
             results = MirrorGap(years=job.years).fit(pair, random_seed=job.seed, preset=job.preset, world=world)
-    except Exception as error:
-        summary = {
-            **stamp,
-            "status": "failed",
-            "error": f"{type(error).__name__}: {error}",
-            "traceback": traceback.format_exc(limit=5),
-            "seconds": time.perf_counter() - started,
-        }
-        return PairOutcome(years=pd.DataFrame(), summary=summary)
+    except Exception as error:  # a failing pair is recorded with its error, never dropped
+        return failed(stamped, error, trace=traceback.format_exc(limit=5), seconds=time.perf_counter() - started)
     years = year_rows(results)
-    for column, value in stamp.items():
+    for column, value in stamped.items():
         years[column] = value
-    summary = {**stamp, **summary_fields(results), "seconds": time.perf_counter() - started}
+    summary = {**stamped, **summary_fields(results), "seconds": time.perf_counter() - started}
     return PairOutcome(years=years, summary=summary)
 
 

@@ -204,11 +204,6 @@ class MirrorData:
         return len(self.excluded)
 
     @property
-    def x_missing(self) -> IntArray:
-        """Year positions without a usable exporter report."""
-        return np.setdiff1d(np.arange(self.n_years), self.x_idx).astype(np.int64)
-
-    @property
     def x_mask(self) -> FloatArray:
         """1.0 in the years with a usable exporter report, 0.0 elsewhere (length ``n_years``)."""
         return _mask(self.n_years, self.x_idx)
