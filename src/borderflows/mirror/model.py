@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pymc.distributions.shape_utils import rv_size_is_none
 
 from borderflows.mirror import priors
 from borderflows.mirror.inputs import MirrorData
@@ -172,6 +173,7 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
             mean_m,
             m_mask,
             logp=_masked_collapsed_logp,
+            dist=_masked_collapsed_draws,
             signature="(n),(n)->(n)",
             observed=log_m,
         )
@@ -200,6 +202,24 @@ def _masked_collapsed_logp(
         - k / 2 * np.log(nu * np.pi * scale)
         - (nu + k) / 2 * pt.log1p(ss / (nu * scale))
     )
+
+
+def _masked_collapsed_draws(
+    mean: pt.TensorVariable, mask: pt.TensorVariable, size: pt.TensorVariable | None
+) -> pt.TensorVariable:
+    """A symbolic draw of the importer's log reports from the same prior (prior and posterior predictive).
+
+    sigma^2 ~ InverseGamma(shape, rate) once per draw, then Normal residuals with that variance. Written with
+    PyMC distributions rather than a numpy ``random`` so that the compiled (numba) predictive sampler needs
+    no object mode.
+    """
+    noise = priors.REPORT_NOISE
+    n = mean.shape[-1]
+    batch = pt.as_tensor(mean.shape[:-1] if size is None or rv_size_is_none(size) else size, dtype="int64")
+    sigma2 = pm.InverseGamma.dist(noise.shape, noise.rate, size=batch)
+    z = pm.Normal.dist(0.0, 1.0, size=pt.concatenate([batch, [n]]))
+    del mask  # every year gets a draw; the likelihood reads only the masked ones
+    return mean + pt.sqrt(sigma2)[..., None] * z
 
 
 def _brownian(k: int) -> np.ndarray:
