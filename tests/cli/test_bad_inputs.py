@@ -35,6 +35,8 @@ FILES = {
     "dates.csv": b"year,value\n2000-01-01,1\n2001-01-01,2\n2002-01-01,3\n",
     "binary.csv": bytes(range(128, 256)) * 4,
     "a_file": b"not a folder\n",
+    "pairs_unknown.csv": b"exporter,importer\nCHN,KAZ\nCHN,XXX\n",
+    "pairs_same.csv": b"exporter,importer\nKAZ,KAZ\n",
 }
 
 MIRROR = ["mirror", "CHN", "KAZ", "--mode", "pair", "--preset", "fast"]
@@ -105,6 +107,18 @@ CASES: list[tuple[str, list[str], str]] = [
     ("fetch-comtrade-unknown-level", ["data", "fetch", "comtrade", "CHN", "KAZ", "--level", "hs4"], "'--level'"),
     ("data-show-years-text", ["data", "show", "CHN", "KAZ", "--years", "soon"], "'--years'"),
     ("fetch-years-text", ["data", "fetch", "wdi", "SM.POP.NETM", "--years", "later"], "'--years'"),
+    ("atlas-unknown-preset", ["atlas", "--preset", "quick", "--out", "{tmp}/a"], "'--preset'"),
+    ("atlas-negative-seed", ["atlas", "--seed", "-2", "--out", "{tmp}/a"], "'--seed'"),
+    ("atlas-no-workers", ["atlas", "--workers", "0", "--out", "{tmp}/a"], "'--workers'"),
+    ("atlas-limit-zero", ["atlas", "--limit", "0", "--out", "{tmp}/a"], "'--limit'"),
+    ("atlas-bad-scheduler", ["atlas", "--scheduler", "my cluster", "--out", "{tmp}/a"], "'--scheduler'"),
+    ("atlas-out-is-a-file", ["atlas", "--out", "{tmp}/a_file"], "'--out'"),
+    ("atlas-missing-pairs-file", ["atlas", "--pairs", "{tmp}/nowhere.csv", "--out", "{tmp}/a"], "'--pairs'"),
+    ("atlas-empty-pairs-file", ["atlas", "--pairs", "{tmp}/empty.csv", "--out", "{tmp}/a"], "'--pairs'"),
+    ("atlas-pairs-wrong-columns", ["atlas", "--pairs", "{tmp}/wrong_columns.csv", "--out", "{tmp}/a"], "'exporter'"),
+    ("atlas-pairs-unknown-code", ["atlas", "--pairs", "{tmp}/pairs_unknown.csv", "--out", "{tmp}/a"], "XXX"),
+    ("atlas-pairs-same-country", ["atlas", "--pairs", "{tmp}/pairs_same.csv", "--out", "{tmp}/a"], "'--pairs'"),
+    ("atlas-unknown-exporter", ["atlas", "--exporters", "CHN,XXX", "--out", "{tmp}/a"], "'--exporters'"),
     ("unknown-command", ["forcast"], "forcast"),
 ]
 
