@@ -1,7 +1,7 @@
 """borderflows: Bayesian mirror statistics and short-series forecasts for China-Kazakhstan ties.
 
 Submodules are imported lazily so that ``import borderflows`` stays cheap; ``bf.data``,
-``bf.mirror``, ``bf.forecast``, ``bf.results`` and ``bf.diagnostics`` load on first use.
+``bf.mirror``, ``bf.forecast``, ``bf.atlas``, ``bf.results`` and ``bf.diagnostics`` load on first use.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _SUBMODULES = {
     "report",
     "fetch",
     "config",
+    "atlas",
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from borderflows.report import Report, build_report, check_record, discover_specs, repo_root, runner_for, write_report
+from borderflows.report.atlas import ANCHOR as ATLAS_ANCHOR
 from borderflows.report.record import headline_interval
 from borderflows.report.tables import MAX_MAIN_ROWS
 from borderflows.results.intervals import describe
@@ -38,7 +39,16 @@ def _check(report: Report, html: Path, work: Path, name: str) -> None:
     assert all(complete and width > 0 for _, width, complete in measured["images"]), measured["images"]
     assert max(measured["main_table_rows"]) <= MAX_MAIN_ROWS
     sections = {section["id"]: section for section in measured["sections"]}
-    assert list(sections) == [entry.spec.analysis_id for entry in report.entries]
+    atlas_ids = [ATLAS_ANCHOR] if report.atlas is not None else []
+    assert list(sections) == [entry.spec.analysis_id for entry in report.entries] + atlas_ids
+    if report.atlas is not None:
+        atlas = sections[ATLAS_ANCHOR]
+        assert atlas["figure_top"] is not None, "atlas: no figure"
+        assert atlas["table_top"] is not None, "atlas: no table"
+        assert atlas["figure_top"] < atlas["table_top"], "atlas: a table comes first"
+        rows = report.atlas.pairs
+        assert atlas["interval"] == describe(float(rows["prob"].iloc[0]), str(rows["kind"].iloc[0]))
+        assert any("Placebo pairs" in sentence for sentence in atlas["headlines"]), atlas["headlines"]
     for entry in report.entries:
         section = sections[entry.spec.analysis_id]
         assert section["headlines"] == list(entry.output.headlines)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from borderflows.atlas.store import PAIRS_DIR, YEARS_DIR
+from borderflows.config import check_choice
 from borderflows.exceptions import OptionError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FIGURES = ("world", "top", "neighbours")
+"""What :meth:`Atlas.plot` draws."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,45 @@ class Atlas:
     def failed(self) -> pd.DataFrame:
         """The pairs whose fit failed, with their errors."""
         return self.pairs[self.pairs["status"] != "ok"][["exporter", "importer", "error"]]
+
+    def table(self, roles: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Every fitted pair's headline with its role (:func:`~borderflows.atlas.tables.headline_table`).
+
+        ``roles`` defaults to the mirror study's placebo, regional and transit pairs
+        (:func:`~borderflows.atlas.tables.study_roles`, which reads the DOTS panel).
+        """
+        from borderflows.atlas.tables import headline_table, study_roles
+
+        return headline_table(self.pairs, study_roles() if roles is None else roles)
+
+    def plot(self, what: str = "world", ax: Axes | None = None, roles: pd.DataFrame | None = None) -> Axes:
+        """Draw one figure of the atlas (:data:`FIGURES`).
+
+        Parameters
+        ----------
+        what
+            ``"world"`` (the distribution of every pair's median share, study pairs marked), ``"top"`` (the
+            citable pairs with the largest shares, with intervals) or ``"neighbours"`` (China's exports to
+            Kazakhstan and its neighbours, with intervals).
+        ax
+            Axes to draw on; a new figure when ``None``.
+        roles
+            As in :meth:`table`.
+        """
+        check_choice("what", what, FIGURES, what="figure")
+        from borderflows.atlas.tables import neighbour_pairs, top_pairs
+        from borderflows.plotting import atlas as plots
+
+        table = self.table(roles)
+        if what == "world":
+            return plots.world_distribution(table, ax=ax)
+        if what == "top":
+            return plots.pair_intervals(
+                top_pairs(table), title="Citable pairs with the largest unrecorded share", ax=ax
+            )
+        return plots.pair_intervals(
+            neighbour_pairs(table), title="China's exports to Kazakhstan and its neighbours", ax=ax
+        )
 
 
 def read_atlas(folder: str | Path) -> Atlas:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ from borderflows.report.record import (
     RecordCheck,
     check_record,
     diagnostics_frame,
+    find_atlas,
     read_placebo,
     read_record,
     read_tables,
@@ -37,6 +38,9 @@ from borderflows.report.record import (
 )
 from borderflows.results.analysis import AnalysisOutput, AnalysisSpec
 from borderflows.results.manifest import Manifest, package_version
+
+if TYPE_CHECKING:
+    from borderflows.atlas import Atlas
 
 SCRATCH = "analyses"
 """Sub-folder of the report's output folder that receives refits."""
@@ -137,6 +141,8 @@ class Report:
         The package's interval defaults, stated in the report header.
     placebo
         The mirror placebo check's summary, when the analyses folder holds one.
+    atlas
+        The world atlas stored in the analyses folder (``world_atlas/``), when there is one.
     """
 
     entries: tuple[ReportEntry, ...]
@@ -145,6 +151,7 @@ class Report:
     default_prob: float = DEFAULT_PROB
     default_kind: str = DEFAULT_KIND
     placebo: PlaceboSummary | None = None
+    atlas: Atlas | None = field(default=None, repr=False)
 
     @property
     def citable(self) -> bool:
@@ -275,7 +282,8 @@ def build_report(
         entries.append(entry)
         notify(ReportEvent("done", index, len(specs), spec, why))
     placebo = read_placebo(specs[0].folder.parent) if specs else None
-    return Report(entries=tuple(entries), placebo=placebo)
+    atlas = find_atlas(specs[0].folder.parent) if specs else None
+    return Report(entries=tuple(entries), placebo=placebo, atlas=atlas)
 
 
 def _where(folder: Path, spec: AnalysisSpec) -> str:

@@ -54,7 +54,8 @@ class ReportFigure:
     band: str = ""
 
 
-def _save(figure: Figure, out_dir: Path, analysis_id: str, name: str) -> tuple[Path, str]:
+def save_figure(figure: Figure, out_dir: Path, analysis_id: str, name: str) -> tuple[Path, str]:
+    """Write ``figure`` as ``figures/<analysis_id>__<name>.png``; return its path and the report-relative one."""
     folder = Path(out_dir) / FIGURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{analysis_id}__{name}.png"
@@ -73,7 +74,7 @@ def mirror_figure(
     share = years.share[years.share["prob"].isin(wanted) & (years.share["kind"] == kind)]
     share_bands(share, exporter=years.exporter, importer=years.importer, ax=right)
     mark_not_citable(right, citable)
-    path, ref = _save(figure, out_dir, analysis_id, "main")
+    path, ref = save_figure(figure, out_dir, analysis_id, "main")
     labels = band_labels(right)
     caption = (
         "Left: what each side reports (USD billion). Right: the share missing, median with shaded bands: "
@@ -112,7 +113,7 @@ def forecast_figure(
             no_history.append(fact.title)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
-    path, ref = _save(figure, out_dir, analysis_id, "main")
+    path, ref = save_figure(figure, out_dir, analysis_id, "main")
     caption = "Forecasts: observed history, predictive median and shaded band: " + ", ".join(labels)
     caption += f". Drawn from the record's {record.source} table."
     if no_history:

@@ -15,11 +15,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from borderflows.exceptions import BorderflowsError
+from borderflows.exceptions import BorderflowsError, OptionError
 from borderflows.results.analysis import (
     DIAGNOSTICS_FILE,
     HEADLINE_FILE,
@@ -29,6 +29,9 @@ from borderflows.results.analysis import (
     read_output,
 )
 from borderflows.results.manifest import Manifest, load_manifest, package_version
+
+if TYPE_CHECKING:
+    from borderflows.atlas import Atlas
 
 RUNNER_MODULES: dict[str, str] = {
     "mirror": "borderflows.mirror.analysis",
@@ -512,3 +515,17 @@ def read_placebo(models: Path) -> PlaceboSummary | None:
         if key not in PLACEBO_SENTENCE_KEYS and isinstance(value, (str, int, float)) and not isinstance(value, bool)
     )
     return PlaceboSummary(sentence, facts, path)
+
+
+ATLAS_DIR = "world_atlas"
+"""Sub-folder of the analyses folder that holds the world atlas the report shows."""
+
+
+def find_atlas(models: Path) -> Atlas | None:
+    """The atlas stored under ``models`` (:data:`ATLAS_DIR`), or ``None`` when there is none."""
+    from borderflows.atlas import read_atlas
+
+    try:
+        return read_atlas(Path(models) / ATLAS_DIR)
+    except OptionError:
+        return None

@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from borderflows.report.atlas import AtlasPart, atlas_part
 from borderflows.report.build import Report, ReportEntry
 from borderflows.report.figures import ReportFigure
 from borderflows.report.sections import Section, sections
@@ -125,10 +126,13 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _context(report: Report, parts: list[Section], figure_ref: Callable[[ReportFigure], str]) -> dict[str, Any]:
+def _context(
+    report: Report, parts: list[Section], atlas: AtlasPart | None, figure_ref: Callable[[ReportFigure], str]
+) -> dict[str, Any]:
     return {
         "report": report,
         "sections": parts,
+        "atlas": atlas,
         "provenance": {part.anchor: provenance_of(part.entry) for part in parts},
         "sources": {part.anchor: sources_of(part.entry) for part in parts},
         "default_interval": describe(report.default_prob, report.default_kind),
@@ -140,28 +144,40 @@ def _context(report: Report, parts: list[Section], figure_ref: Callable[[ReportF
     }
 
 
-def write_html(report: Report, out_dir: Path, parts: list[Section] | None = None) -> Path:
+def atlas_view(report: Report, out_dir: Path) -> AtlasPart | None:
+    """The world-atlas section (figures and tables written into ``out_dir``), or ``None`` without an atlas."""
+    return atlas_part(report.atlas, Path(out_dir)) if report.atlas is not None else None
+
+
+def write_html(
+    report: Report, out_dir: Path, parts: list[Section] | None = None, atlas: AtlasPart | None = None
+) -> Path:
     """Write the self-contained ``report.html`` (figures embedded) into ``out_dir`` and return its path.
 
     The figure and table files it describes are written next to it (``figures/``, ``tables/``) unless
-    ``parts`` (from :func:`~borderflows.report.sections.sections`) says they already are.
+    ``parts`` (from :func:`~borderflows.report.sections.sections`) and ``atlas`` (:func:`atlas_view`)
+    say they already are.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    parts = sections(report, out_dir) if parts is None else parts
+    if parts is None:
+        parts, atlas = sections(report, out_dir), atlas_view(report, out_dir)
     template = _environment().get_template("report.html.j2")
-    page = template.render(**_context(report, parts, lambda figure: _data_uri(figure.path)))
+    page = template.render(**_context(report, parts, atlas, lambda figure: _data_uri(figure.path)))
     path = out_dir / HTML_FILE
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def write_markdown(report: Report, out_dir: Path, parts: list[Section] | None = None) -> Path:
+def write_markdown(
+    report: Report, out_dir: Path, parts: list[Section] | None = None, atlas: AtlasPart | None = None
+) -> Path:
     """Write ``report.md`` into ``out_dir``, linking the figure and table files next to it; return its path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    parts = sections(report, out_dir) if parts is None else parts
-    text = _environment().get_template("report.md.j2").render(**_context(report, parts, lambda f: f.ref))
+    if parts is None:
+        parts, atlas = sections(report, out_dir), atlas_view(report, out_dir)
+    text = _environment().get_template("report.md.j2").render(**_context(report, parts, atlas, lambda f: f.ref))
     path = out_dir / MARKDOWN_FILE
     path.write_text(text, encoding="utf-8")
     return path
@@ -169,5 +185,5 @@ def write_markdown(report: Report, out_dir: Path, parts: list[Section] | None = 
 
 def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
     """Write the figure and table files once, then both twins; return ``(html_path, markdown_path)``."""
-    parts = sections(report, Path(out_dir))
-    return write_html(report, out_dir, parts), write_markdown(report, out_dir, parts)
+    parts, atlas = sections(report, Path(out_dir)), atlas_view(report, Path(out_dir))
+    return write_html(report, out_dir, parts, atlas), write_markdown(report, out_dir, parts, atlas)
