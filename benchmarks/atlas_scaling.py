@@ -4,7 +4,8 @@ Usage::
 
     uv run python benchmarks/atlas_scaling.py --pairs 12 --preset full
 
-Takes the first ``--pairs`` pairs of the world-panel rule (largest flows first), fits them into a fresh folder
+Takes the first ``--pairs`` pairs of the world-panel rule (largest flows first), or of a pairs file's
+random sample (``--sample-from models/world_atlas/pairs.csv``, closer to the panel's mix), fits them into a fresh folder
 once per worker count, and prints one JSON line per run (wall seconds including the cluster's start and each
 worker's first compilation, pairs per second, memory per worker) plus the 2-worker/1-worker ratio. The
 projection to the whole panel is an estimate from these rates and is labelled so.
@@ -20,6 +21,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from borderflows.atlas import run_atlas, select_pairs
 from borderflows.mirror.world import world_pairs
 
@@ -27,6 +30,12 @@ from borderflows.mirror.world import world_pairs
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=12, help="how many pairs of the rule to fit per run")
+    parser.add_argument(
+        "--sample-from",
+        type=Path,
+        help="take the pairs from this pairs file's random_sample rows (e.g. models/world_atlas/pairs.csv) "
+        "instead of the rule's largest flows",
+    )
     parser.add_argument("--preset", default="full")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
@@ -36,7 +45,11 @@ def main() -> None:
     from borderflows.data import dots_panel
 
     n_world = len(world_pairs(dots_panel()))
-    pairs = select_pairs(limit=args.pairs)
+    if args.sample_from is None:
+        pairs = select_pairs(limit=args.pairs)
+    else:
+        listed = pd.read_csv(args.sample_from)
+        pairs = listed[listed["role"] == "random_sample"].head(args.pairs)[["exporter", "importer"]]
     rates = {}
     for workers in args.workers:
         folder = args.out / f"workers_{workers}"
