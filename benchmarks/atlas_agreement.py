@@ -72,7 +72,8 @@ def compare(folder: Path, sample: int, other_seed: int, start: int = 0) -> None:
         seed = pair_seed(atlas_seed, exporter, importer)
         started = time.perf_counter()
         same = fit_job(pair, world, AtlasJob(exporter, importer, seed, preset, WORLD_YEARS)).years
-        other = fit_job(pair, world, AtlasJob(exporter, importer, seed + other_seed, preset, WORLD_YEARS)).years
+        refit = fit_job(pair, world, AtlasJob(exporter, importer, seed + other_seed, preset, WORLD_YEARS))
+        other = refit.years
         seconds = time.perf_counter() - started
         stored = stored.sort_values("year")
         exact = max(
@@ -86,11 +87,16 @@ def compare(folder: Path, sample: int, other_seed: int, start: int = 0) -> None:
             "median_max_abs_diff": float(diff["share_median"].max()),
             "ends_max_abs_diff": float(max(diff["share_lower"].max(), diff["share_upper"].max())),
             "seconds_two_fits": round(seconds, 1),
+            "atlas_converged": bool(
+                atlas.pairs.set_index(["exporter", "importer"]).loc[(exporter, importer), "converged"]
+            ),
+            "other_converged": bool(refit.summary.get("converged", False)),
         }
         row["agrees"] = row["median_max_abs_diff"] <= MEDIAN_TOLERANCE and row["ends_max_abs_diff"] <= END_TOLERANCE
         rows.append(row)
         print(json.dumps(row), flush=True)
     table = pd.DataFrame(rows)
+    both = table["atlas_converged"] & table["other_converged"]
     print(
         json.dumps(
             {
@@ -99,6 +105,8 @@ def compare(folder: Path, sample: int, other_seed: int, start: int = 0) -> None:
                 "other_seed_agree": int(table["agrees"].sum()),
                 "worst_median_diff": round(float(table["median_max_abs_diff"].max()), 4),
                 "worst_end_diff": round(float(table["ends_max_abs_diff"].max()), 4),
+                "both_converged": int(both.sum()),
+                "both_converged_agree": int(table.loc[both, "agrees"].sum()),
                 "preset": preset,
                 "load_1min": round(os.getloadavg()[0], 2),
             }
