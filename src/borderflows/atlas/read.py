@@ -84,12 +84,8 @@ class Atlas:
         if what == "world":
             return plots.world_distribution(table, ax=ax)
         if what == "top":
-            return plots.pair_intervals(
-                top_pairs(table), title="Citable pairs with the largest unrecorded share", ax=ax
-            )
-        return plots.pair_intervals(
-            neighbour_pairs(table), title="China's exports to Kazakhstan and its neighbours", ax=ax
-        )
+            return plots.pair_intervals(top_pairs(table), title=plots.TOP_TITLE, ax=ax)
+        return plots.pair_intervals(neighbour_pairs(table), title=plots.NEIGHBOURS_TITLE, ax=ax)
 
 
 def read_atlas(folder: str | Path) -> Atlas:

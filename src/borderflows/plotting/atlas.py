@@ -22,6 +22,11 @@ ROLE_STYLE = {
 }
 """Colour, marker and legend text of each study role; world pairs are the histogram."""
 
+TOP_TITLE = "Citable pairs with the largest unrecorded share"
+NEIGHBOURS_TITLE = "China's exports to Kazakhstan and its neighbours"
+"""Titles of the two interval figures, the same in :meth:`Atlas.plot <borderflows.atlas.read.Atlas.plot>` and the
+report."""
+
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:

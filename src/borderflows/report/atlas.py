@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from borderflows.atlas import Atlas
 from borderflows.atlas.tables import distribution_summary, neighbour_pairs, top_pairs
-from borderflows.plotting.atlas import pair_intervals, world_distribution
+from borderflows.plotting.atlas import NEIGHBOURS_TITLE, TOP_TITLE, pair_intervals, world_distribution
 from borderflows.report.figures import WIDTH_IN, ReportFigure, save_figure
 from borderflows.report.tables import Table, percent, write_files
 from borderflows.results.intervals import describe
@@ -78,7 +78,7 @@ def atlas_part(atlas: Atlas, out_dir: Path) -> AtlasPart:
             "transit pairs marked below the axis; dashed: China → Kazakhstan.",
         ),
         _figure(
-            lambda ax: pair_intervals(neighbours, title="China's exports to Kazakhstan and its neighbours", ax=ax),
+            lambda ax: pair_intervals(neighbours, title=NEIGHBOURS_TITLE, ax=ax),
             out_dir,
             "neighbours",
             (WIDTH_IN, 0.9 + 0.4 * max(len(neighbours), 1)),
@@ -86,7 +86,7 @@ def atlas_part(atlas: Atlas, out_dir: Path) -> AtlasPart:
             "pairs, or not converged).",
         ),
         _figure(
-            lambda ax: pair_intervals(top, title="Citable pairs with the largest unrecorded share", ax=ax),
+            lambda ax: pair_intervals(top, title=TOP_TITLE, ax=ax),
             out_dir,
             "top",
             (WIDTH_IN, 0.9 + 0.35 * max(len(top), 1)),
