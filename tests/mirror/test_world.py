@@ -27,6 +27,7 @@ from borderflows.mirror.world import (
     covariate_design,
     drift_scale,
     load_world,
+    pair_covariates_for,
     summarise_pairs,
     walk_window_factor,
     world_pair_years,
@@ -210,6 +211,17 @@ def test_covariate_design_standardises_and_reads_missing_as_the_average() -> Non
 def _pair_in_world(world: WorldPosterior) -> tuple[str, str, float, float]:
     row = world.pairs.iloc[0]
     return str(row["exporter"]), str(row["importer"]), float(row["median_usd_m"]), float(row["se"])
+
+
+def test_pair_covariates_for_a_few_pairs_equal_the_full_table_rows() -> None:
+    from borderflows import data as bfdata
+
+    asked = pd.DataFrame({"exporter": ["CHN", "USA", "XXX", "CHN"], "importer": ["KAZ", "CAN", "KAZ", "KAZ"]})
+    got = pair_covariates_for(asked)
+    expected = asked.merge(bfdata.pair_covariates(), on=["exporter", "importer"], how="left")
+    pd.testing.assert_frame_equal(got, expected)
+    # A code the covariate sources do not list gets missing covariates (read as the average), not an error.
+    assert got.loc[2, ["distance_km", "fta_share"]].isna().all()
 
 
 def test_offset_prior_is_the_world_prediction_plus_the_spread_of_pairs(world: WorldPosterior) -> None:
