@@ -18,8 +18,9 @@ Usage::
     uv run python benchmarks/mirror_placebo.py --summarise --out benchmarks/_out/mirror_placebo
     uv run python benchmarks/mirror_placebo.py --drift-scale 0.5 --out benchmarks/_out/drift_0.5   # sensitivity
 
-``--drift-scale F`` multiplies the world panel's per-year drift sd of every pair's mirror ratio by F (a sensitivity
-study of the power/false-alarm trade-off, never a record).
+``--drift-scale F`` multiplies the world panel's per-year drift sd of every pair's mirror ratio by F, and
+``--breakpoints 2010`` gives every fit a known break in u there (sensitivity studies of the power/false-alarm
+trade-off, never a record).
 """
 
 from __future__ import annotations
@@ -293,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--drift-scale", type=float, default=1.0, help="multiply the world's pair drift sd (sensitivity, not a record)"
     )
+    parser.add_argument(
+        "--breakpoints", default="", help="comma-separated years of known breaks in u, e.g. 2010 (sensitivity)"
+    )
     parser.add_argument("--minutes", type=float, default=None, help="stop starting new fits after this many minutes")
     parser.add_argument("--summarise", action="store_true", help="only re-summarise --out/fits.csv")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/_out/mirror_placebo"))
@@ -307,7 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     meta_path = args.out / "meta.json"
     if not args.summarise:
         (args.out / "fits.csv").unlink(missing_ok=True)
-        spec = bf.mirror.MirrorGap() if args.mode is None else bf.mirror.MirrorGap(mode=args.mode)
+        options = {} if args.mode is None else {"mode": args.mode}
+        if args.breakpoints:
+            options["breakpoints"] = tuple(int(b) for b in args.breakpoints.split(","))
+        spec = bf.mirror.MirrorGap(**options)
         started, started_wall = time.perf_counter(), time.gmtime()
         load_before, hashes = _load(), _model_hashes()
         deadline = None if args.minutes is None else time.time() + 60 * args.minutes
@@ -332,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             "mode_override": args.mode,
             "world": "committed" if args.world is None else str(args.world),
             "drift_scale": args.drift_scale,
+            "breakpoints": args.breakpoints,
             "spec": repr(spec),
             "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", started_wall),
             "total_seconds": time.perf_counter() - started,
@@ -351,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "fits.md").write_text(markdown_table(fits))
     complete = len(fits) == len(schedule(all_pairs[all_pairs["available"]], power=True))
     of_record = meta.get("preset") == "full" and meta.get("mode_override") is None and meta.get("world") == "committed"
-    of_record = of_record and meta.get("drift_scale", 1.0) == 1.0
+    of_record = of_record and meta.get("drift_scale", 1.0) == 1.0 and not meta.get("breakpoints")
     if complete and args.pairs is None and of_record:
         RECORD.parent.mkdir(parents=True, exist_ok=True)
         RECORD.write_text(text)
