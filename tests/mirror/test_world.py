@@ -38,8 +38,13 @@ from .conftest import WORLD_DRAWS, synthetic_dots_panel
 
 
 def _rows(exporter: str, importer: str, years: range, x: float, m: float | np.ndarray) -> pd.DataFrame:
-    """Both reports of one pair: the exporter's exports FOB and the importer's imports CIF."""
+    """Both reports of one pair: the exporter's exports FOB and the importer's imports CIF.
+
+    A scalar ``m`` wiggles by 2% from year to year, as two independent reports do; an array is taken as given.
+    """
     n = len(years)
+    if np.ndim(m) == 0:
+        m = m * np.exp(0.01 * (-1.0) ** np.arange(n))
     frame = pd.DataFrame(
         {
             "reporter": [exporter] * n + [importer] * n,
@@ -70,7 +75,9 @@ def _rule_panel() -> pd.DataFrame:
     derived.loc[(derived["flow"] == "exports_fob") & (derived["year"] > 2008), "derived_from_partner"] = True
     zero = _rows("AAA", "DDD", range(2000, 2010), 50.0, 53.0)  # 10 years, one import of zero
     zero.loc[(zero["flow"] == "imports_cif") & (zero["year"] == 2005), "value_usd_m"] = 0.0
-    return pd.concat([*parts, flagged, derived, zero], ignore_index=True)
+    # 12 years, the last 5 with the same ratio (imports computed from exports, unmarked): 7 independent years.
+    repeats = _rows("EEE", "AAA", range(2000, 2012), 50.0, 53.0 * np.exp(0.01 * (-1.0) ** np.minimum(np.arange(12), 7)))
+    return pd.concat([*parts, flagged, derived, zero, repeats], ignore_index=True)
 
 
 def test_world_pairs_keep_ten_years_of_both_reports_and_ten_million() -> None:
@@ -83,6 +90,9 @@ def test_world_pairs_keep_ten_years_of_both_reports_and_ten_million() -> None:
     np.testing.assert_allclose(first["mean"], ratios.mean(), rtol=1e-12)
     np.testing.assert_allclose(first["se"], ratios.std(ddof=1) / np.sqrt(10), rtol=1e-12)
     assert first["median_usd_m"] == 20.0
+    # EEE->AAA's ratio is the same in 2007-2011 (borderflows.data.derived): 7 years left, too few.
+    years = world_pair_years(_rule_panel())
+    assert ("EEE", "AAA") not in set(zip(years["exporter"], years["importer"], strict=True))
     # The years filter is what drops DDD->AAA: with every year it has ten.
     everything = world_pairs(_rule_panel(), years=None)
     assert ("DDD", "AAA") in set(zip(everything["exporter"], everything["importer"], strict=True))
@@ -275,6 +285,16 @@ def test_expected_log_ratio_adds_the_covariates_effect(world: WorldPosterior, rn
     np.testing.assert_allclose(far, base + 1.5 * gamma, rtol=1e-12, atol=1e-15)
     unknown = with_covariate.expected_log_ratio(exporter, importer, pd.DataFrame({"log_distance": [np.nan]}))
     np.testing.assert_allclose(unknown, base, rtol=1e-12, atol=1e-15)
+
+
+def test_world_fingerprint_changes_with_a_refit_and_not_with_a_reload(world: WorldPosterior, tmp_path: Path) -> None:
+    folder = world.save(tmp_path / "world")
+    assert load_world(folder).fingerprint == load_world(folder).fingerprint
+    assert replace(world).fingerprint == world.fingerprint
+    refitted = replace(world, draws=world.draws.assign(pair_sd=world.draws["pair_sd"] * 1.01))
+    assert refitted.fingerprint != world.fingerprint
+    fewer_pairs = replace(world, pairs=world.pairs.iloc[1:])
+    assert fewer_pairs.fingerprint != world.fingerprint
 
 
 def test_percentile_is_the_share_of_world_pairs_below(world: WorldPosterior) -> None:

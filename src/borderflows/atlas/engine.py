@@ -211,7 +211,7 @@ def _run(
 
     load = dots_pair_loader()
     world_future = client.scatter(world, broadcast=True)
-    world_hash = str(world.manifest["data_hash"])
+    world_hash = world.fingerprint
     token = uuid.uuid4().hex[:8]
     counts = _Counts()
     jobs_of: dict[str, AtlasJob] = {}
@@ -291,6 +291,7 @@ def _write_manifest(
     manifest = {
         "model_id": model_id(world),
         "world_data_hash": world.manifest["data_hash"],
+        "world_fingerprint": world.fingerprint,
         "seed": seed,
         "preset": preset,
         "pairs_asked": n_pairs,

@@ -63,7 +63,8 @@ def pair_seed(seed: int, exporter: str, importer: str) -> int:
 
 
 def input_hash(pair: MirrorPair, job: AtlasJob, world_hash: str) -> str:
-    """Hash of everything a pair's rows depend on: its data, the world posterior's data, years and preset."""
+    """Hash of everything a pair's rows depend on: its data, the world posterior (its
+    :attr:`~borderflows.mirror.world.WorldPosterior.fingerprint`), years and preset."""
     text = "|".join([pair.data_hash, world_hash, f"{job.years[0]}-{job.years[1]}", job.preset])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -114,7 +115,7 @@ def fit_job(pair: MirrorPair, world: WorldPosterior, job: AtlasJob) -> PairOutco
     from borderflows.mirror.spec import MirrorGap
 
     started = time.perf_counter()
-    stamped = stamp(job, world, input_hash(pair, job, str(world.manifest["data_hash"])))
+    stamped = stamp(job, world, input_hash(pair, job, world.fingerprint))
     try:
         with warnings.catch_warnings():
             # The verdict is in the rows (citable, reason); one warning per pair would flood the log.

@@ -21,6 +21,7 @@ import pandas as pd
 
 from borderflows.data import schema
 from borderflows.data.countries import to_iso3
+from borderflows.data.derived import FLAG, repeated_ratio
 from borderflows.data.load import _load
 from borderflows.data.validate_input import clean_mirror_frame
 from borderflows.exceptions import DataValidationError
@@ -197,10 +198,29 @@ def _from_dots(exporter: str, importer: str) -> pd.DataFrame:
     return _dots_observations(pd.concat([exports, imports]))
 
 
+def _repeating_years(rows: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
+    """Years in which the pair's usable DOTS reports repeat their mirror ratio (:mod:`borderflows.data.derived`)."""
+    kept = rows[usable & (rows["value_usd_m"].to_numpy() > 0)]
+    values = kept.pivot_table(index="year", columns="flow", values="value_usd_m", aggfunc="first")
+    if not {"exports_fob", "imports_cif"} <= set(values.columns):
+        return np.zeros(0, dtype=np.int64)
+    ratios = np.log(values["imports_cif"] / values["exports_fob"]).dropna()
+    frame = pd.DataFrame({"year": ratios.index.to_numpy(dtype=np.int64), "log_ratio": ratios.to_numpy()})
+    return frame["year"].to_numpy()[repeated_ratio(frame)]
+
+
 def _dots_observations(rows: pd.DataFrame) -> pd.DataFrame:
-    """Observation rows of a pair from its DOTS panel rows (the exporter's exports, the importer's imports)."""
+    """Observation rows of a pair from its DOTS panel rows (the exporter's exports, the importer's imports).
+
+    Rows the IMF derived from the partner are not usable; nor is the importer's report in years where the
+    pair's mirror ratio repeats itself (flag ``ratio_repeats``: one side computed from the other, unmarked).
+    """
+    usable = ~rows["derived_from_partner"].to_numpy(dtype=bool)
+    repeats = (rows["flow"].to_numpy() == "imports_cif") & rows["year"].isin(_repeating_years(rows, usable)).to_numpy()
+    repeats &= usable
     flag = np.where(rows["derived_from_partner"], "derived_from_partner", "")
     flag = np.where(rows["estimated"], np.char.add(flag, np.where(flag == "", "estimated", ";estimated")), flag)
+    flag = np.where(repeats, np.char.add(flag, np.where(flag == "", FLAG, ";" + FLAG)), flag)
     return pd.DataFrame(
         {
             "year": rows["year"].to_numpy(),
@@ -211,7 +231,7 @@ def _dots_observations(rows: pd.DataFrame) -> pd.DataFrame:
             "value_usd_m": rows["value_usd_m"].to_numpy(),
             "valuation": np.where(rows["flow"] == "exports_fob", "fob", "cif"),
             "flag": flag,
-            "usable": ~rows["derived_from_partner"].to_numpy(),
+            "usable": usable & ~repeats,
             "quote": [
                 f"IMF DOTS {r} {f} {p} {y}: {v:.3f}"
                 for r, f, p, y, v in zip(

@@ -38,6 +38,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from borderflows.data.derived import repeated_ratio
 from borderflows.exceptions import BorderflowsError, DataValidationError
 from borderflows.mirror import priors
 from borderflows.mirror.inputs import FloatArray, OffsetPrior
@@ -88,7 +89,9 @@ def world_pair_years(panel: pd.DataFrame, years: tuple[int, int] | None = WORLD_
     pandas.DataFrame
         ``exporter, importer, year, log_ratio, size`` (log(M_cif / X_fob) and the smaller report, USD m)
         for pairs with at least :data:`MIN_PAIR_YEARS` such years and a median size of
-        :data:`MIN_PAIR_USD_M`.
+        :data:`MIN_PAIR_USD_M`. Only years where both reports are the reporters' own enter: not the IMF's
+        estimates, not values derived from the partner, and not years where the ratio repeats itself
+        (:func:`borderflows.data.derived.repeated_ratio`).
     """
     missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
     if missing:
@@ -115,6 +118,8 @@ def world_pair_years(panel: pd.DataFrame, years: tuple[int, int] | None = WORLD_
     merged = merged[merged["exporter"] != merged["importer"]]
     merged["log_ratio"] = np.log(merged["value_usd_m_m"]) - np.log(merged["value_usd_m_x"])
     merged["size"] = merged[["value_usd_m_x", "value_usd_m_m"]].min(axis=1)
+    # Years where the ratio repeats itself: one report computed from the other, unmarked (borderflows.data.derived).
+    merged = merged[~repeated_ratio(merged, ("exporter", "importer"))]
     grouped = merged.groupby(["exporter", "importer"])
     keep = (grouped["log_ratio"].transform("count") >= MIN_PAIR_YEARS) & (
         grouped["size"].transform("median") >= MIN_PAIR_USD_M
@@ -482,6 +487,16 @@ class WorldPosterior:
     def importers(self) -> tuple[str, ...]:
         """Reporters with an import bias."""
         return tuple(c[6:-1] for c in self.draws.columns if c.startswith("b_imp["))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the draws, the drift scale and the pairs learned from: changes with any refit of the world
+        (the manifest's data hash covers only the bundled input files, which a changed pair rule leaves alone)."""
+        digest = hashlib.sha256(pd.util.hash_pandas_object(self.draws, index=False).to_numpy().tobytes())
+        learned_from = self.pairs[["exporter", "importer"]]
+        digest.update(pd.util.hash_pandas_object(learned_from, index=False).to_numpy().tobytes())
+        digest.update(json.dumps([self.drift.edges, self.drift.per_year_sd]).encode())
+        return digest.hexdigest()
 
     @cached_property
     def residual_sorted(self) -> FloatArray:
