@@ -39,6 +39,21 @@ def test_a_stored_pair_matches_only_with_the_same_inputs_seed_and_preset(tmp_pat
     assert not (tmp_path / "years" / "USA_CAN.parquet").exists()  # no stale rows beside a failed summary
 
 
+def test_a_pair_outside_the_world_panel_stores_a_missing_percentile_of_the_same_dtype(tmp_path: Path) -> None:
+    import warnings
+
+    store = AtlasStore(tmp_path / "atlas")
+    store.prepare()
+    for key, percentile in (("USA_CAN", 31.5), ("FRA_CUB", float("nan"))):
+        summary = {**_stamp(), "status": "ok", "error": "", "world_percentile": percentile}
+        store.write(key, PairOutcome(years=pd.DataFrame(), summary=summary))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas warns when it concatenates an all-missing column of another dtype
+        summary = store.write_summary()
+    assert summary["world_percentile"].dtype == float
+    assert summary["world_percentile"].isna().sum() == 1
+
+
 def test_pair_seeds_are_stable_and_differ_between_pairs() -> None:
     assert pair_seed(7, "CHN", "KAZ") == pair_seed(7, "CHN", "KAZ")
     assert len({pair_seed(7, "CHN", "KAZ"), pair_seed(7, "KAZ", "CHN"), pair_seed(8, "CHN", "KAZ")}) == 3

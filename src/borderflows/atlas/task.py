@@ -183,7 +183,8 @@ def summary_fields(results: MirrorGapResults) -> dict[str, Any]:
         "citable": results.citable,
         "reason": results.verdict,
         "identified_years": ",".join(str(y) for y in ident.identified_years),
-        "world_percentile": results.percentile,
+        # NaN, not None, for a pair outside the world panel: one dtype in every stored row.
+        "world_percentile": float("nan") if results.percentile is None else float(results.percentile),
         "walk": results.spec.walk,
         "max_rhat": gate.max_rhat,
         "min_ess_bulk": gate.min_ess_bulk,
