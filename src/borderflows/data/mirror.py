@@ -204,8 +204,8 @@ def _repeating_years(rows: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
     values = kept.pivot_table(index="year", columns="flow", values="value_usd_m", aggfunc="first")
     if not {"exports_fob", "imports_cif"} <= set(values.columns):
         return np.zeros(0, dtype=np.int64)
-    ratios = np.log(values["imports_cif"] / values["exports_fob"]).dropna()
-    frame = pd.DataFrame({"year": ratios.index.to_numpy(dtype=np.int64), "log_ratio": ratios.to_numpy()})
+    ratios = (values["imports_cif"] / values["exports_fob"]).dropna()
+    frame = pd.DataFrame({"year": ratios.index.to_numpy(dtype=np.int64), "log_ratio": np.log(ratios.to_numpy(float))})
     return frame["year"].to_numpy()[repeated_ratio(frame)]
 
 
