@@ -9,7 +9,11 @@ the reference pairs):
 - the tail of the year-on-year change of the log mirror ratio log(M/X), against a normal with the same robust sd
   (MAD x 1.4826);
 - the share of pairs whose ratio falls somewhere by more than a given step: the mean of three years after a year
-  against the three years before it, the smallest over the years with three on each side.
+  against the three years before it, the smallest over the years with three on each side;
+- the robust variogram of the log ratio by lag (linear in the lag for a random walk or occasional steps);
+- the power study's reference pairs' own change of mean log ratio, 2010-2020 against 2004-2009, before any injection;
+- how many pairs of the rule have a run of years whose ratio repeats itself (``borderflows.data.derived``), the
+  years the world panel leaves out.
 
 Usage::
 
@@ -28,7 +32,9 @@ import pandas as pd
 from scipy import stats
 
 import borderflows as bf
-from borderflows.mirror.world import world_pair_years
+from borderflows.data.derived import RUN_YEARS, repeated_ratio
+from borderflows.mirror import placebo
+from borderflows.mirror.world import world_pair_years, world_pairs
 
 STEPS = (0.30, 0.15)
 """Falls of the ratio asked about: the power study's two injected shares."""
@@ -91,6 +97,43 @@ def step_shares(wide: pd.DataFrame, steps: tuple[float, ...] = STEPS, window: in
     return pd.DataFrame(rows)
 
 
+def variogram(wide: pd.DataFrame, lags: tuple[int, ...] = (1, 2, 5, 10, 15)) -> pd.DataFrame:
+    """Robust variogram: squared MAD-sd of the change of log(M/X) over each lag, pooled over pairs."""
+    values = wide.to_numpy(dtype=float)
+    rows = []
+    for lag in lags:
+        change = (values[:, lag:] - values[:, :-lag]).ravel()
+        change = change[np.isfinite(change)]
+        robust = 1.4826 * float(np.median(np.abs(change - np.median(change))))
+        rows.append({"lag (years)": lag, "robust variance of the change": robust**2})
+    return pd.DataFrame(rows)
+
+
+def reference_changes(wide: pd.DataFrame) -> pd.DataFrame:
+    """The power study's reference pairs: change of mean log ratio, 2010-2020 against 2004-2009 (no injection)."""
+    reference = placebo.study_pairs(bf.data.dots_panel())
+    reference = reference[(reference["role"] == "placebo") & reference["available"]]
+    keys = [k for k in zip(reference["exporter"], reference["importer"], strict=True) if k in wide.index]
+    rows = wide.loc[keys]
+    late = rows.loc[:, rows.columns >= 2010].mean(axis=1)
+    early = rows.loc[:, (rows.columns >= 2004) & (rows.columns < 2010)].mean(axis=1)
+    change = (late - early).sort_values()
+    return pd.DataFrame({"pair": [f"{e}->{i}" for e, i in change.index], "change of mean log(M/X)": change.to_numpy()})
+
+
+def repeated_runs() -> dict[str, int]:
+    """Pairs of the world-panel rule with a run of repeated ratios, and the rule's pairs with and without them."""
+    panel = bf.data.dots_panel()
+    kept_all = world_pair_years(panel, drop_repeats=False)
+    flagged = repeated_ratio(kept_all, ("exporter", "importer"))
+    with_run = kept_all.loc[flagged, ["exporter", "importer"]].drop_duplicates()
+    return {
+        "rule pairs, repeated years kept": int(kept_all.groupby(["exporter", "importer"]).ngroups),
+        f"of them with a run of >= {RUN_YEARS} years of the same ratio": len(with_run),
+        "rule pairs, repeated years left out (the world panel)": len(world_pairs(panel)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--min-usd-m", type=float, default=1000.0, help="smallest median size of a pair (USD m)")
@@ -105,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     print(tails.to_markdown(index=False, floatfmt=".4f"))
     print()
     print(step_shares(wide).to_markdown(index=False, floatfmt=".3f"))
+    print()
+    print(variogram(wide).to_markdown(index=False, floatfmt=".4f"))
+    print()
+    print(reference_changes(ratio_matrix(0.0)).to_markdown(index=False, floatfmt=".3f"))
+    print()
+    for label, count in repeated_runs().items():
+        print(f"{label}: {count:,}")
     return 0
 
 

@@ -16,6 +16,7 @@ app = typer.Typer(help="Browse the curated datasets bundled with borderflows.", 
 FLAG_NOTES = {
     "derived_from_partner": "the IMF filled this cell from the partner's figure (x1.06 or x1.10): not an own report",
     "estimated": "IMF estimate (the ' e' mark in DOTS)",
+    "ratio_repeats": "the mirror ratio repeats for 5+ years: one report computed from the other, not an own report",
     "misattributed": "partner attribution broken in the source (Kazakhstan-reported WITS/Comtrade 2020)",
     "inconsistent": "disagrees with the other sources for the same reporter (WITS 1998 imports)",
     "rounded": "printed rounded in the source",

@@ -5,7 +5,7 @@ a base year carried forward) and marks some of those values (``estimated``, ``de
 bundled panel 329 of the 7,327 world pairs have five or more consecutive years with the same mirror ratio to within
 0.5%: USA->DJI sits at 0.130 every year 2000-2020, NLD->NGA at 0.376 in 2003-2020, FRA->CUB at 1.479 in 2008-2020.
 Two independent reports do not do that: on large pairs the log ratio changes from one year to the next with a robust
-sd of 0.076 (`benchmarks/mirror_step_background.py`), so four changes in a row under 0.005 happen by chance in about
+sd of 0.077 (`benchmarks/mirror_step_background.py`), so four changes in a row under 0.005 happen by chance in about
 one large pair in 6,000 (0.052 ** 4 per start year, 22 start years), fewer for small, noisier pairs. Such years
 carry no information about a shortfall and are flagged and kept out of the likelihood, never dropped from the tables.
 """

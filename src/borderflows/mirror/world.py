@@ -74,7 +74,9 @@ COVARIATES = (
 """Pair covariates the world model uses when :func:`borderflows.data.pair_covariates` provides them."""
 
 
-def world_pair_years(panel: pd.DataFrame, years: tuple[int, int] | None = WORLD_YEARS) -> pd.DataFrame:
+def world_pair_years(
+    panel: pd.DataFrame, years: tuple[int, int] | None = WORLD_YEARS, *, drop_repeats: bool = True
+) -> pd.DataFrame:
     """Pair-years of every pair of the world that meets the panel rule, with their log mirror ratio.
 
     Parameters
@@ -83,6 +85,9 @@ def world_pair_years(panel: pd.DataFrame, years: tuple[int, int] | None = WORLD_
         Frame with the :func:`borderflows.data.dots_panel` columns.
     years
         Inclusive panel years.
+    drop_repeats
+        Leave out years where the ratio repeats itself (the world panel's rule); ``False`` keeps them, to count
+        what the rule removes (``benchmarks/mirror_step_background.py``).
 
     Returns
     -------
@@ -119,7 +124,8 @@ def world_pair_years(panel: pd.DataFrame, years: tuple[int, int] | None = WORLD_
     merged["log_ratio"] = np.log(merged["value_usd_m_m"]) - np.log(merged["value_usd_m_x"])
     merged["size"] = merged[["value_usd_m_x", "value_usd_m_m"]].min(axis=1)
     # Years where the ratio repeats itself: one report computed from the other, unmarked (borderflows.data.derived).
-    merged = merged[~repeated_ratio(merged, ("exporter", "importer"))]
+    if drop_repeats:
+        merged = merged[~repeated_ratio(merged, ("exporter", "importer"))]
     grouped = merged.groupby(["exporter", "importer"])
     keep = (grouped["log_ratio"].transform("count") >= MIN_PAIR_YEARS) & (
         grouped["size"].transform("median") >= MIN_PAIR_USD_M
