@@ -151,7 +151,7 @@ def make_records(
 
 
 @dataclass(frozen=True)
-class _Prior:
+class BasePrior:
     """A scale's prior before its strength is chosen: the growth curve ``g_h`` and the centre ``m``."""
 
     growth: npt.NDArray[np.float64]
@@ -175,34 +175,43 @@ def _growth(owns: Sequence[OwnErrors], horizon: int) -> npt.NDArray[np.float64]:
     return np.asarray(pd.Series(growth).ffill().to_numpy(), dtype=float)
 
 
-def _base_prior(records: Sequence[Record], scale: ErrorScale, horizon: int) -> _Prior:
+def base_prior(records: Sequence[Record], scale: ErrorScale, horizon: int) -> BasePrior:
+    """Steps 1-2 of the module docstring on ``records``: the growth curve ``g_h`` and the centre ``m``."""
     owns = [r.own[scale] for r in records if scale in r.own]
     growth = _growth(owns, horizon)
     provisional = ScalePrior(scale, tuple(growth), 0.0, 0.0)
     logs = [np.log(provisional.ratio(o)) for o in owns if o.n > 0]
-    return _Prior(growth, float(np.mean(logs)) if logs else 0.0)
+    return BasePrior(growth, float(np.mean(logs)) if logs else 0.0)
 
 
-def _quantiles(
+def prior_spreads(records: Sequence[Record], scale: ErrorScale, prior: ScalePrior | None) -> list[float]:
+    """Each record's spread under ``prior`` (1 without one; NaN where the record lacks the scale)."""
+    if prior is None:
+        return [1.0] * len(records)
+    return [prior.spread(r.own[scale]) if scale in r.own else float("nan") for r in records]
+
+
+def spread_quantiles(
     records: Sequence[Record],
     scale: ErrorScale,
-    prior: ScalePrior | None,
+    spreads: Sequence[float],
     edges: tuple[float, ...],
     own_weight: float = 0.0,
 ) -> dict[str, ErrorQuantiles]:
-    """Quantiles of errors divided by each series' spread, per trend group and horizon.
+    """Quantiles of errors divided by each series' spread (``spreads``, one per record), per trend group and horizon.
 
     End-of-training errors weigh 1 each; with ``own_weight > 0`` the own rolling-origin errors join
-    the sample with that weight each (module docstring, step 4).
+    the sample with that weight each (module docstring, step 4). The spreads are an argument so that
+    any rule for a series' width can be learned and scored with the same arithmetic
+    (:func:`prior_spreads` gives the shipped one).
     """
-    usable = [r for r in records if scale in r.end]
-    horizon = max(r.end[scale].size for r in usable)
+    usable = [(r, s) for r, s in zip(records, spreads, strict=True) if scale in r.end]
+    horizon = max(r.end[scale].size for r, _ in usable)
     n_groups = len(edges) + 1
     table: list[list[list[float]]] = [[[] for _ in range(horizon)] for _ in range(n_groups)]
     weights: list[list[list[float]]] = [[[] for _ in range(horizon)] for _ in range(n_groups)]
-    for record in usable:
+    for record, spread in usable:
         own = record.own[scale]
-        spread = prior.spread(own) if prior is not None else 1.0
         group = trend_group(record.values, edges)
         for h, z in enumerate(record.end[scale]):
             table[group][h].append(float(z) / spread)
@@ -227,19 +236,21 @@ CHOICE_PROBS: tuple[float, ...] = (0.8, 0.95)
 """Interval probabilities whose held-out interval scores choose the prior strength."""
 
 
-def _held_out_scores(
-    records: Sequence[Record], quantiles: dict[str, ErrorQuantiles], prior: ScalePrior, edges: tuple[float, ...]
+def held_out_scores(
+    records: Sequence[Record],
+    quantiles: dict[str, ErrorQuantiles],
+    spreads: Sequence[float],
+    edges: tuple[float, ...],
 ) -> npt.NDArray[np.float64]:
-    """Per :data:`CHOICE_PROBS`: coverage and interval score (volatility units) of the end errors.
+    """Per :data:`CHOICE_PROBS`: coverage and interval score (volatility units) of the level-scale end errors.
 
     Averaged over horizons within a series, then over series (the M3/M4 way). Shape ``(2, len(probs))``.
     """
     per_series = []
-    for record in records:
+    for record, spread in zip(records, spreads, strict=True):
         if "level" not in record.end:
             continue
         q = quantiles[group_key("level", trend_group(record.values, edges))]
-        spread = prior.spread(record.own["level"])
         z = record.end["level"]
         rows = np.zeros((2, len(CHOICE_PROBS)))
         for j, prob in enumerate(CHOICE_PROBS):
@@ -252,7 +263,8 @@ def _held_out_scores(
     return np.mean(per_series, axis=0) if per_series else np.full((2, len(CHOICE_PROBS)), np.nan)
 
 
-def _folds(records: Sequence[Record]) -> list[npt.NDArray[np.bool_]]:
+def learning_folds(records: Sequence[Record]) -> list[npt.NDArray[np.bool_]]:
+    """Held-out masks for choices made on ``records``: one per domain, or :data:`INNER_FOLDS` series folds."""
     domains = sorted({r.domain for r in records})
     labels = np.asarray([r.domain for r in records])
     if len(domains) >= 2:
@@ -299,20 +311,20 @@ def choose_strength(
     weighs as much as a large one. The interval score is a proper scoring rule; choosing by the
     coverage error instead was measured and transferred worse (``benchmarks/RESULTS.md``).
     """
-    horizon = _own_horizon(records)
+    horizon = own_horizon(records)
     target = np.asarray(CHOICE_PROBS)
     grid = [(k, w) for k in strengths for w in own_weights]
     coverage_error = dict.fromkeys(grid, 0.0)
     interval_score = dict.fromkeys(grid, 0.0)
-    folds = [f for f in _folds(records) if f.any() and not f.all()]
+    folds = [f for f in learning_folds(records) if f.any() and not f.all()]
     for held in folds:
         learn_on = [r for r, h in zip(records, held, strict=True) if not h]
         scored = [r for r, h in zip(records, held, strict=True) if h]
-        base = _base_prior(learn_on, "level", horizon)
+        base = base_prior(learn_on, "level", horizon)
         for strength, own_weight in grid:
             prior = base.with_strength("level", strength, n_origins, min_train)
-            quantiles = _quantiles(learn_on, "level", prior, edges, own_weight)
-            coverage, score = _held_out_scores(scored, quantiles, prior, edges)
+            quantiles = spread_quantiles(learn_on, "level", prior_spreads(learn_on, "level", prior), edges, own_weight)
+            coverage, score = held_out_scores(scored, quantiles, prior_spreads(scored, "level", prior), edges)
             coverage_error[strength, own_weight] += float(np.sum(np.abs(coverage - target))) / len(folds)
             interval_score[strength, own_weight] += float(np.mean(score)) / len(folds)
     index = pd.MultiIndex.from_tuples(grid, names=["strength", "own_weight"])
@@ -325,7 +337,8 @@ def choose_strength(
     return StrengthChoice(scores, float(strength), float(own_weight), how)
 
 
-def _own_horizon(records: Sequence[Record]) -> int:
+def own_horizon(records: Sequence[Record]) -> int:
+    """Longest horizon of any record's own errors (1 when none has any)."""
     return max((int(o.horizons.max()) for r in records for o in r.own.values() if o.n), default=1)
 
 
@@ -363,15 +376,16 @@ def learn_from_records(
             }
             info["strength_folds"] = choice.folds
         info["own_weight"] = own_weight = own_weight or 0.0
-        horizon = _own_horizon(records)
+        horizon = own_horizon(records)
         for scale in SCALES:
             if any(scale in r.own for r in records):
-                base = _base_prior(records, scale, horizon)
+                base = base_prior(records, scale, horizon)
                 priors[scale] = base.with_strength(scale, strength, n_origins, min_train)
     scales: dict[str, ErrorQuantiles] = {}
     for scale in SCALES:
         if any(scale in r.end for r in records):
-            scales.update(_quantiles(records, scale, priors.get(scale), TREND_EDGES, own_weight or 0.0))
+            spreads = prior_spreads(records, scale, priors.get(scale))
+            scales.update(spread_quantiles(records, scale, spreads, TREND_EDGES, own_weight or 0.0))
     description = f"{model.describe()} (statsforecast), non-seasonal; centred errors"
     return Calibration(description, scales, info, TREND_EDGES, priors)
 
