@@ -13,6 +13,17 @@ fixed before this script was run on the protocols below:
   log(mean |first difference| of the last 5 years / of all years) (recent volatility), the trend
   strength, and log(length).
 
+A fourth candidate was added after the first three had been scored (``benchmarks/RESULTS.md``, session
+8), written down here before it was run: the regressions covered the held-out domains better but
+scored worse, their widths varying more from series to series, so
+
+* ``shrinkage + ridge``: the shrinkage's width times ``exp(c . x)``, ``x`` the four features other
+  than ``log r`` standardised on the learning records, ``c`` a ridge regression of the learning
+  series' log end-error scale left over by the shrinkage, with penalty ``lambda`` times the records'
+  total weight (one per domain; 1 halves a unit-variance feature's slope) for ``lambda`` in
+  :data:`RIDGE_PENALTIES` (chosen with ``w`` by the inner interval score; ``k`` is the shrinkage's
+  own choice). As ``lambda`` grows it becomes the shipped rule.
+
 The regression's response is each learning series' log mean absolute end-of-training error
 (relative to the corpus mean at each horizon), domains weighted equally. For every candidate the own
 errors' weight ``w`` in the quantiles (and ``k`` for the shrinkage) is chosen by leave-one-domain-out
@@ -68,7 +79,10 @@ CANDIDATES: dict[str, tuple[str, ...] | None] = {
     "shrinkage": None,
     "regression: log r": FEATURES[:1],
     "regression: 5 features": FEATURES,
+    "shrinkage + ridge": FEATURES[1:],
 }
+RIDGE_PENALTIES = (0.01, 0.1, 1.0)
+"""``lambda`` of the ``shrinkage + ridge`` candidate (fixed before it was run)."""
 
 
 def features(record: Record, ratio_of: ScalePrior) -> dict[str, float]:
@@ -87,67 +101,97 @@ def features(record: Record, ratio_of: ScalePrior) -> dict[str, float]:
 
 
 class RegressionSpread:
-    """``log spread = b . (1, features)``, least squares on the learning records (domains weighted equally)."""
+    """``log spread = offset + b . (1, features)``, fitted on the learning records (domains weighted equally).
 
-    def __init__(self, learn_on: Sequence[Record], names: tuple[str, ...]) -> None:
+    Without ``offset`` and ``penalty`` it is least squares on the raw features; with them (the
+    ``shrinkage + ridge`` candidate) the features are standardised on the learning records and the
+    slopes ridge-penalised by ``penalty`` times the records' total weight (one per domain), so it fits
+    what the offset (the shrinkage) leaves over.
+    """
+
+    def __init__(
+        self, learn_on: Sequence[Record], names: tuple[str, ...], offset: ScalePrior | None = None, penalty: float = 0.0
+    ) -> None:
         horizon = own_horizon(learn_on)
         base = base_prior(learn_on, "level", horizon)
         self.ratio_of = base.with_strength("level", 0.0, OWN_ORIGINS, OWN_MIN_TRAIN)
-        self.names = names
+        self.names, self.offset = names, offset
+        raw = np.asarray([[features(r, self.ratio_of)[n] for n in names] for r in learn_on], dtype=float)
+        self.centre = raw.mean(axis=0) if offset is not None else np.zeros(len(names))
+        self.sd = raw.std(axis=0) if offset is not None else np.ones(len(names))
         ends = [r.end["level"] for r in learn_on]
         growth = np.array([np.mean([abs(e[h]) for e in ends if e.size > h]) for h in range(max(e.size for e in ends))])
         response = np.array([np.log(max(float(np.mean(np.abs(e) / growth[: e.size])), 1e-3)) for e in ends])
+        response = response - self.offsets(learn_on)
         domains = pd.Series([r.domain for r in learn_on])
         weight = np.sqrt(1.0 / domains.map(domains.value_counts()).to_numpy(dtype=float))
-        design = self.design(learn_on)
-        self.coefficients, *_ = np.linalg.lstsq(design * weight[:, None], response * weight, rcond=None)
+        design = self.design(learn_on) * weight[:, None]
+        ridge = penalty * domains.nunique() * np.diag([0.0, *([1.0] * len(names))])
+        self.coefficients = np.linalg.solve(design.T @ design + ridge, design.T @ (response * weight))
+
+    def offsets(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
+        if self.offset is None:
+            return np.zeros(len(records))
+        return np.log(np.asarray(prior_spreads(records, "level", self.offset), dtype=float))
 
     def design(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
-        rows = [[1.0, *(features(r, self.ratio_of)[n] for n in self.names)] for r in records]
-        return np.asarray(rows, dtype=float)
+        raw = np.asarray([[features(r, self.ratio_of)[n] for n in self.names] for r in records], dtype=float)
+        return np.column_stack([np.ones(len(records)), (raw - self.centre) / self.sd])
 
     def spreads(self, records: Sequence[Record]) -> list[float]:
-        return [float(v) for v in np.exp(self.design(records) @ self.coefficients)]
+        return [float(v) for v in np.exp(self.offsets(records) + self.design(records) @ self.coefficients)]
 
 
 def spreads_for(
-    candidate: str, learn_on: Sequence[Record], scored: Sequence[Record], strength: float
+    candidate: str, learn_on: Sequence[Record], scored: Sequence[Record], strength: float, penalty: float
 ) -> tuple[list[float], list[float]]:
     """Spreads of the learning and the scored records under a candidate learned on ``learn_on``."""
     names = CANDIDATES[candidate]
+    prior = base_prior(learn_on, "level", own_horizon(learn_on)).with_strength(
+        "level", strength, OWN_ORIGINS, OWN_MIN_TRAIN
+    )
     if names is None:
-        base = base_prior(learn_on, "level", own_horizon(learn_on))
-        prior = base.with_strength("level", strength, OWN_ORIGINS, OWN_MIN_TRAIN)
         return prior_spreads(learn_on, "level", prior), prior_spreads(scored, "level", prior)
-    model = RegressionSpread(learn_on, names)
+    if candidate == "shrinkage + ridge":
+        model = RegressionSpread(learn_on, names, offset=prior, penalty=penalty)
+    else:
+        model = RegressionSpread(learn_on, names)
     return model.spreads(learn_on), model.spreads(scored)
 
 
 def scores(
-    candidate: str, learn_on: Sequence[Record], scored: Sequence[Record], strength: float, own_weight: float
+    candidate: str, learn_on: Sequence[Record], scored: Sequence[Record], choice: tuple[float, float, float]
 ) -> npt.NDArray[np.float64]:
-    """Coverage and interval score at 80% and 95% of ``scored`` under a candidate learned on ``learn_on``."""
-    spread_learn, spread_scored = spreads_for(candidate, learn_on, scored, strength)
+    """Coverage and interval score at 80% and 95% of ``scored`` under a candidate learned on ``learn_on``.
+
+    ``choice`` is ``(k, w, lambda)``.
+    """
+    strength, own_weight, penalty = choice
+    spread_learn, spread_scored = spreads_for(candidate, learn_on, scored, strength, penalty)
     quantiles = spread_quantiles(learn_on, "level", spread_learn, TREND_EDGES, own_weight)
     return held_out_scores(scored, quantiles, spread_scored, TREND_EDGES)
 
 
-def inner_choice(candidate: str, learn_on: Sequence[Record]) -> tuple[float, float, float]:
-    """``(k, w, inner interval score)`` chosen on the learning records only."""
+def inner_choice(candidate: str, learn_on: Sequence[Record]) -> tuple[tuple[float, float, float], float]:
+    """``((k, w, lambda), inner interval score)`` chosen on the learning records only."""
+    shrinkage = choose_strength(learn_on)
     if CANDIDATES[candidate] is None:
-        choice = choose_strength(learn_on)
-        best = float(choice.scores.loc[(choice.strength, choice.own_weight), "interval_score"])
-        return choice.strength, choice.own_weight, best
+        best = float(shrinkage.scores.loc[(shrinkage.strength, shrinkage.own_weight), "interval_score"])
+        return (shrinkage.strength, shrinkage.own_weight, 0.0), best
+    if candidate == "shrinkage + ridge":
+        grid = [(shrinkage.strength, w, lam) for lam in RIDGE_PENALTIES for w in OWN_WEIGHTS]
+    else:
+        grid = [(0.0, w, 0.0) for w in OWN_WEIGHTS]
     folds = [f for f in learning_folds(learn_on) if f.any() and not f.all()]
     results = []
-    for own_weight in OWN_WEIGHTS:
+    for choice in grid:
         total = 0.0
         for held in folds:
             inner_learn = [r for r, h in zip(learn_on, held, strict=True) if not h]
             inner_scored = [r for r, h in zip(learn_on, held, strict=True) if h]
-            total += float(np.mean(scores(candidate, inner_learn, inner_scored, 0.0, own_weight)[1])) / len(folds)
-        results.append((0.0, own_weight, total))
-    return min(results, key=lambda t: t[2])
+            total += float(np.mean(scores(candidate, inner_learn, inner_scored, choice)[1])) / len(folds)
+        results.append((choice, total))
+    return min(results, key=lambda t: t[1])
 
 
 def protocols(m3: list[Record], dots: list[Record]) -> list[tuple[str, list[Record], list[Record]]]:
@@ -185,10 +229,12 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, object] = {"scored on": f"{name} ({len(scored)})"}
         inner = {}
         for candidate in CANDIDATES:
-            strength, own_weight, inner_score = inner_choice(candidate, learn_on)
-            result = scores(candidate, learn_on, scored, strength, own_weight)
+            choice, inner_score = inner_choice(candidate, learn_on)
+            result = scores(candidate, learn_on, scored, choice)
             inner[candidate] = inner_score
             row[candidate] = f"{result[0, 0]:.3f} / {result[0, 1]:.3f} / {result[1, 1]:.2f}"
+            if candidate == "shrinkage + ridge":
+                row["ridge lambda, w"] = f"{choice[2]:g}, {choice[1]:g}"
         chosen = min(inner, key=lambda c: inner[c])
         row["nested choice (inner interval score)"] = f"{chosen} ({', '.join(f'{v:.2f}' for v in inner.values())})"
         rows.append(row)
