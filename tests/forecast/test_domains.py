@@ -68,6 +68,14 @@ def test_spread_shrinks_own_ratio_towards_the_corpus() -> None:
     assert prior.spread(empty) == pytest.approx(0.5)  # too short for an own error: the prior's centre
 
 
+def test_own_errors_beyond_the_learned_horizons_use_the_last_growth() -> None:
+    # A prior learned where own errors reached horizon 2 meets a series whose own errors reach 3:
+    # the third horizon is compared with g_2, as the learner carries g forward (it used to raise IndexError).
+    own = OwnErrors("level", np.array([1, 2, 3]), np.array([1.0, -4.0, 8.0]))
+    prior = ScalePrior("level", (1.0, 2.0), centre=0.0, strength=0.0)
+    assert prior.ratio(own) == pytest.approx(np.mean([1.0, 2.0, 4.0]))
+
+
 def test_weighted_quantiles() -> None:
     values = np.array([3.0, 1.0, 2.0, 5.0])
     levels = np.array([0.0, 0.1, 0.5, 0.9, 1.0])

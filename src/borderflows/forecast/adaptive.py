@@ -133,10 +133,14 @@ class ScalePrior:
         return len(self.growth)
 
     def ratio(self, own: OwnErrors) -> float:
-        """``r``: mean absolute own error relative to the corpus' at the same horizons (NaN without errors)."""
+        """``r``: mean absolute own error relative to the corpus' at the same horizons (NaN without errors).
+
+        Own errors beyond the learned horizons are compared with the last learned ``g_h``, as the
+        learner itself carries a growth curve forward past its last horizon with errors.
+        """
         if own.n == 0:
             return float("nan")
-        g = np.asarray(self.growth, dtype=float)[own.horizons - 1]
+        g = np.asarray(self.growth, dtype=float)[np.minimum(own.horizons, self.horizon) - 1]
         return max(float(np.mean(np.abs(own.errors) / g)), MIN_RATIO)
 
     def weight(self, n: int) -> float:
