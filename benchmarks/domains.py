@@ -7,6 +7,10 @@ Protocols (each table states the corpus, horizon and domains on each side):
 * ``m3-dots``: learn on all of M3 yearly, score DOTS bilateral exports; ``dots-m3`` the reverse.
 * ``all``: the seven domains (six M3 categories + DOTS); learn on six, score the seventh (the
   analogue of the shipped calibration, which is learned on all seven).
+* ``past``: can a user calibrate on their own kind of series? For each of the seven domains, learn
+  on the domain's own past (the same series one forecast earlier, :func:`~borderflows.forecast.corpora.past_cases`:
+  each training segment's last years held out) and score its held-out futures; then learn on the
+  other six domains plus that past.
 
 Each row also gives DynamicOptimizedTheta's MASE on the same held-out series, and ``--compare``
 adds the non-adaptive calibration (corpus quantiles only) for the same splits.
@@ -33,14 +37,14 @@ import pandas as pd
 
 from borderflows.forecast.backtest import summarize
 from borderflows.forecast.benchmark import evaluate
-from borderflows.forecast.corpora import DotsSelection, dots_corpus, load_corpus
+from borderflows.forecast.corpora import DotsSelection, dots_corpus, load_corpus, past_cases
 from borderflows.forecast.domains import Transfer, leave_one_domain_out, transfer, transfer_table
 from borderflows.forecast.records import Record, make_records
 from borderflows.forecast.registry import get
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "m3_yearly"
-PROTOCOLS = ("m3", "m3-dots", "dots-m3", "all")
+PROTOCOLS = ("m3", "m3-dots", "dots-m3", "all", "past")
 COLUMNS = ["scored on", "series", "sMAPE", "MASE", "DOT MASE", "cov80%", "cov95%", "MSIS80%", "MSIS95%", "strength"]
 
 
@@ -63,7 +67,24 @@ def run(
         return [transfer(m3, dots, corpus=f"{names['m3']} -> DOTS", adaptive=adaptive)]
     if protocol == "dots-m3":
         return [transfer(dots, m3, corpus=f"DOTS -> {names['m3']}", adaptive=adaptive)]
+    if protocol == "past":
+        return past_transfers(m3 + dots, corpus_records["past"], corpus=f"{names['m3']} + DOTS", adaptive=adaptive)
     return leave_one_domain_out(m3 + dots, corpus=f"{names['m3']} + DOTS", adaptive=adaptive)
+
+
+def past_transfers(present: list[Record], past: list[Record], *, corpus: str, adaptive: bool) -> list[Transfer]:
+    """Per domain: learned on its own past, then on the other domains plus its own past.
+
+    A domain whose series are all too short for a past is left out of both.
+    """
+    transfers = []
+    for domain in sorted({r.domain for r in past}):
+        scored = [r for r in present if r.domain == domain]
+        own_past = [r for r in past if r.domain == domain]
+        others = [r for r in present if r.domain != domain]
+        transfers.append(transfer(own_past, scored, corpus=f"{corpus}: own past", adaptive=adaptive))
+        transfers.append(transfer(others + own_past, scored, corpus=f"{corpus}: others + own past", adaptive=adaptive))
+    return transfers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         records["dots"] = make_records(dots_cases)
         cases += dots_cases
         print(f"DOTS: {len(dots_cases)} series, {time.perf_counter() - start:.0f} s for records", file=sys.stderr)
+    if "past" in args.protocols:
+        start = time.perf_counter()
+        horizon = max(case.test.size for case in cases)
+        records["past"] = make_records(past_cases(cases), own_horizon=horizon)
+        print(f"past: {len(records['past'])} series, {time.perf_counter() - start:.0f} s for records", file=sys.stderr)
     baseline = baseline_mase(cases)
     for protocol in args.protocols:
         for adaptive in (True, False) if args.compare else (True,):
@@ -112,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             for t in transfers:
                 print(f"- scored on {', '.join(t.scored_on)}: learned on {', '.join(t.learned_on)}")
-            print(table[COLUMNS].to_markdown(index=False, floatfmt=".3f"))
+            columns = ["corpus", *COLUMNS] if protocol == "past" else COLUMNS
+            print(table[columns].to_markdown(index=False, floatfmt=".3f"))
     print(f"\nload average after: {os.getloadavg()}")
     return 0
 

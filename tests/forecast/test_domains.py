@@ -12,7 +12,7 @@ import pytest
 from borderflows.forecast.adaptive import OwnErrors, ScalePrior, own_errors
 from borderflows.forecast.backtest import summarize
 from borderflows.forecast.calibration import learn, weighted_quantile
-from borderflows.forecast.corpora import Case, load_corpus
+from borderflows.forecast.corpora import PAST_SUFFIX, Case, load_corpus, past_cases
 from borderflows.forecast.default import Default
 from borderflows.forecast.domains import leave_one_domain_out, transfer, transfer_table
 from borderflows.forecast.records import (
@@ -218,3 +218,22 @@ def test_domains_script_on_the_tiny_corpus(corpus, tmp_path, capsys) -> None:  #
     assert f"## m3: corpus tiny; horizon {HORIZON}" in out
     assert "non-adaptive" in out
     assert "learned on smooth" in out
+
+
+def test_past_cases_read_only_the_training_segments(corpus) -> None:  # type: ignore[no-untyped-def]
+    past = past_cases(corpus)
+    assert len(past) == len(corpus)
+    for earlier, case in zip(past, corpus, strict=True):
+        assert earlier.train.name == case.train.name + PAST_SUFFIX  # never taken for the same series
+        assert earlier.domain == case.domain
+        np.testing.assert_array_equal(np.concatenate([earlier.train.values, earlier.test]), case.train.values)
+        assert earlier.test.size == case.test.size
+    assert past_cases(corpus, min_train=case.train.values.size) == []  # too short for a past: left out
+
+
+def test_domains_script_past_protocol(corpus, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    folder = write_corpus(corpus, tmp_path / "tiny")
+    assert load_script("domains").main(["--data", str(folder), "--protocols", "past", "--dots-series", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "## past: corpus tiny + DOTS: own past" in out
+    assert "others + own past" in out

@@ -161,3 +161,43 @@ def dots_corpus(selection: DotsSelection | None = None, *, panel: pd.DataFrame |
         )
         cases.append(Case(train, values[-rule.horizon :]))
     return cases
+
+
+PAST_SUFFIX = " (past)"
+"""Appended to a series' name in :func:`past_cases`, so that the past and the present of one series
+are told apart (and never mistaken for an overlap) by the leave-one-domain-out harness."""
+
+
+def past_cases(cases: list[Case], *, horizon: int | None = None, min_train: int = 8) -> list[Case]:
+    """The same series one forecast earlier: each training segment's last years held out.
+
+    This is what a user can learn from their own kind of series before the future is known (the
+    series' past errors). Every value is inside the original training segment, so learning on these
+    cases reads nothing the original cases hold out.
+
+    Parameters
+    ----------
+    cases
+        The corpus.
+    horizon
+        Years held out of each training segment (default: each case's own held-out length).
+    min_train
+        Series whose earlier training segment would be shorter than this are left out.
+    """
+    past = []
+    for case in cases:
+        train = case.train
+        held = horizon or case.test.size
+        if train.values.size < min_train + held:
+            continue
+        earlier = YearlySeries(
+            name=train.name + PAST_SUFFIX,
+            years=train.years[:-held],
+            values=train.values[:-held],
+            unit=train.unit,
+            kind=train.kind,
+            concept=train.concept,
+            source=train.source + f", last {held} years held out",
+        )
+        past.append(Case(earlier, train.values[-held:]))
+    return past
