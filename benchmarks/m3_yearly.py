@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": command,
             "load_average": os.getloadavg()[0],
         }
-        learn_calibration([*cases, *dots_corpus(dots)], provenance=provenance).to_json(CALIBRATION)
+        learn_calibration([*cases, *dots_corpus(dots)], provenance=provenance, held_out=True).to_json(CALIBRATION)
         print(f"wrote {CALIBRATION}")
         return 0
     if args.stack:

@@ -11,10 +11,11 @@ import pytest
 
 from borderflows.forecast.adaptive import OwnErrors, ScalePrior, own_errors
 from borderflows.forecast.backtest import summarize
-from borderflows.forecast.calibration import learn, weighted_quantile
+from borderflows.forecast.benchmark import learn_calibration
+from borderflows.forecast.calibration import default_calibration, learn, weighted_quantile
 from borderflows.forecast.corpora import PAST_SUFFIX, Case, load_corpus, past_cases
 from borderflows.forecast.default import Default
-from borderflows.forecast.domains import leave_one_domain_out, transfer, transfer_table
+from borderflows.forecast.domains import held_out_coverage, leave_one_domain_out, transfer, transfer_table
 from borderflows.forecast.records import (
     OWN_WEIGHTS,
     STRENGTHS,
@@ -237,3 +238,29 @@ def test_domains_script_past_protocol(corpus, tmp_path, capsys) -> None:  # type
     out = capsys.readouterr().out
     assert "## past: corpus tiny + DOTS: own past" in out
     assert "others + own past" in out
+
+
+def test_held_out_coverage_is_measured_and_quoted_in_the_forecast_notes(corpus, records) -> None:  # type: ignore[no-untyped-def]
+    transfers = leave_one_domain_out(records, corpus="tiny")
+    coverage = held_out_coverage(transfers)
+    assert set(coverage) == {"smooth", "walk"}
+    for t in transfers:
+        summary = t.summary.set_index("prob")
+        assert coverage[t.scored_on[0]]["0.8"] == pytest.approx(summary.loc[0.8, "coverage"], abs=5e-4)
+        assert coverage[t.scored_on[0]]["series"] == 16
+    calibration = learn_calibration(corpus, provenance={"label": "tiny"}, held_out=True)
+    assert calibration.provenance["held_out_coverage"] == coverage  # the same transfers, learned in one call
+    low, high = sorted(row["0.8"] for row in coverage.values())
+    note = calibration.held_out_note()
+    assert note is not None
+    assert f"80% intervals covered {low:.2f}-{high:.2f} of that domain's outcomes" in note
+    forecast = Default(calibration=calibration).fit(corpus[0].train).forecast(HORIZON)
+    assert note in forecast.notes
+    assert learn_calibration(corpus[:8]).held_out_note() is None  # not asked for: nothing claimed
+
+
+def test_shipped_calibration_states_its_held_out_coverage() -> None:
+    calibration = default_calibration()
+    held = calibration.provenance["held_out_coverage"]
+    assert set(held) == set(calibration.provenance["domains"])
+    assert all(0.0 < row["0.8"] < row["0.95"] <= 1.0 for row in held.values())

@@ -24,6 +24,7 @@ from borderflows.forecast.backtest import DEFAULT_PROBS, head, score_forecast
 from borderflows.forecast.calibration import Calibration
 from borderflows.forecast.corpora import Case, load_corpus
 from borderflows.forecast.default import Default, anchored
+from borderflows.forecast.domains import held_out_coverage, leave_one_domain_out
 from borderflows.forecast.metrics import smape
 from borderflows.forecast.records import learn_from_records, make_records
 from borderflows.forecast.registry import Forecaster
@@ -77,14 +78,24 @@ def learn_calibration(
     *,
     forecaster: Default | None = None,
     provenance: dict[str, Any] | None = None,
+    held_out: bool = False,
 ) -> Calibration:
     """Learn the default forecaster's calibration from ``cases`` (:mod:`borderflows.forecast.records`).
 
     Reads each case's held-out future (its end-of-training errors are what the quantiles describe):
     score the result only on other series (:func:`cross_fitted`,
-    :func:`borderflows.forecast.domains.leave_one_domain_out`).
+    :func:`borderflows.forecast.domains.leave_one_domain_out`). With ``held_out`` (and at least two
+    domains) the cases' domains are also held out one at a time, each scored with a calibration
+    learned on the others, and the coverage per domain is kept in the provenance
+    (``held_out_coverage``): what a user's intervals can be expected to cover on a kind of series
+    the calibration never saw (:meth:`Calibration.held_out_note`).
     """
-    return learn_from_records(make_records(cases, forecaster), provenance=provenance)
+    records = make_records(cases, forecaster)
+    info = dict(provenance or {})
+    if held_out and len({r.domain for r in records}) >= 2:
+        corpus = str(info.get("label", "learning corpus"))
+        info["held_out_coverage"] = held_out_coverage(leave_one_domain_out(records, corpus=corpus))
+    return learn_from_records(records, provenance=info)
 
 
 def cross_fitted(

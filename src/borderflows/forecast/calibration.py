@@ -152,6 +152,26 @@ class Calibration:
     def __getitem__(self, key: str) -> ErrorQuantiles:
         return self.scales[key]
 
+    def held_out_note(self) -> str | None:
+        """What the intervals covered on domains held out of their learning, from the provenance (None without).
+
+        E.g. "each of its 7 learning domains held out in turn and scored with intervals learned on the
+        others: 80% intervals covered 0.76-0.92 of that domain's outcomes, 95% intervals 0.93-1.00;
+        on another kind of series coverage can be as far from nominal".
+        """
+        held = self.provenance.get("held_out_coverage")
+        if not held:
+            return None
+        parts = []
+        for prob in sorted({p for row in held.values() for p in row if p != "series"}, key=float):
+            values = [float(row[prob]) for row in held.values() if prob in row]
+            parts.append(f"{float(prob):.0%} intervals covered {min(values):.2f}-{max(values):.2f}")
+        return (
+            f"each of its {len(held)} learning domains held out in turn and scored with intervals learned on the "
+            f"others: {parts[0]} of that domain's outcomes{''.join(', ' + part for part in parts[1:])}; "
+            "on another kind of series coverage can be as far from nominal"
+        )
+
     def for_history(self, scale: ErrorScale, history: npt.ArrayLike) -> ErrorQuantiles:
         """The error quantiles for a series with this history: its scale and trend-strength group."""
         return self.scales[group_key(scale, trend_group(history, self.trend_edges))]

@@ -222,6 +222,9 @@ class DefaultResults:
         learned_from = calibration.provenance.get("label", "a corpus of yearly series")
         notes.append(f"{self.spec.describe(used)}; {self.scale}-scale errors learned from {learned_from}")
         notes.append(spread.note())
+        held_out = calibration.held_out_note()
+        if held_out is not None:
+            notes.append(held_out)
         if self.failed:
             notes.append(f"left out (could not fit): {', '.join(self.failed)}")
         max_horizon = calibration.for_history(self.scale, self.prepared.values).max_horizon

@@ -136,3 +136,18 @@ def leave_one_domain_out(
 def transfer_table(transfers: Sequence[Transfer]) -> pd.DataFrame:
     """One row per transfer (:meth:`Transfer.row`)."""
     return pd.DataFrame([t.row() for t in transfers])
+
+
+def held_out_coverage(transfers: Sequence[Transfer]) -> dict[str, dict[str, float]]:
+    """Coverage per held-out domain and interval probability, for a calibration's provenance.
+
+    Keys are the scored domains; values map ``"0.8"``-style probabilities to coverage, plus
+    ``"series"``, the number of series scored.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for t in transfers:
+        summary = t.summary.set_index("prob")
+        row = {f"{prob:g}": round(float(summary.loc[prob, "coverage"]), 3) for prob in summary.index}
+        row["series"] = int(summary["n_forecasts"].iloc[0])
+        out[", ".join(t.scored_on)] = row
+    return out
