@@ -16,7 +16,9 @@ Usage (from the repository root)::
 (:func:`borderflows.forecast.corpora.dots_corpus`): own rolling-origin errors inside each training
 segment for the series-adaptive width, each training segment's end forecast scored on its test
 segment for the quantiles (those errors match how the package is used: forecasting from the last
-observation). Scored on M3 that calibration is in-sample, so the honest figure for it is the
+observation). It also holds each of the seven domains out in turn and stores the coverage the
+others' intervals got there (``provenance.held_out_coverage``, quoted in every forecast's notes).
+Scored on M3 that calibration is in-sample, so the honest figure for it is the
 cross-fitted row (``--cross-fit K``: each series' intervals come from the other series' errors) and
 the leave-one-domain-out tables of ``benchmarks/domains.py``. The data folder defaults to
 ``../shared/bench/m3_yearly``.
