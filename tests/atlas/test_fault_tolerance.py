@@ -31,9 +31,9 @@ depend on one race (with three, a slow client could find both workers idle at bo
 SEED = 7
 QUANTITIES = ("share", "unrecorded_usd_m")
 MC_Z = 4.0
+"""Allowed difference, in Monte Carlo standard deviations of the difference between two independent runs."""
 TAIL_ESS = 400.0
 """The gate's floor on tail ESS, used as the effective sample size of the interval ends."""
-"""Allowed difference, in Monte Carlo standard deviations of the difference between two independent runs."""
 
 
 def mc_tolerance(lower: np.ndarray, upper: np.ndarray, ess: float) -> tuple[np.ndarray, np.ndarray]:
