@@ -62,6 +62,7 @@ from borderflows.forecast.corpora import DotsSelection, dots_corpus, load_corpus
 from borderflows.forecast.records import (
     OWN_WEIGHTS,
     Record,
+    StrengthChoice,
     base_prior,
     choose_strength,
     held_out_scores,
@@ -172,9 +173,13 @@ def scores(
     return held_out_scores(scored, quantiles, spread_scored, TREND_EDGES)
 
 
-def inner_choice(candidate: str, learn_on: Sequence[Record]) -> tuple[tuple[float, float, float], float]:
-    """``((k, w, lambda), inner interval score)`` chosen on the learning records only."""
-    shrinkage = choose_strength(learn_on)
+def inner_choice(
+    candidate: str, learn_on: Sequence[Record], shrinkage: StrengthChoice
+) -> tuple[tuple[float, float, float], float]:
+    """``((k, w, lambda), inner interval score)`` chosen on the learning records only.
+
+    ``shrinkage`` is the shipped rule's choice on the same records (:func:`choose_strength`), made once per split.
+    """
     if CANDIDATES[candidate] is None:
         best = float(shrinkage.scores.loc[(shrinkage.strength, shrinkage.own_weight), "interval_score"])
         return (shrinkage.strength, shrinkage.own_weight, 0.0), best
@@ -228,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, learn_on, scored in protocols(m3, dots):
         row: dict[str, object] = {"scored on": f"{name} ({len(scored)})"}
         inner = {}
+        shrinkage = choose_strength(learn_on)
         for candidate in CANDIDATES:
-            choice, inner_score = inner_choice(candidate, learn_on)
+            choice, inner_score = inner_choice(candidate, learn_on, shrinkage)
             result = scores(candidate, learn_on, scored, choice)
             inner[candidate] = inner_score
             row[candidate] = f"{result[0, 0]:.3f} / {result[0, 1]:.3f} / {result[1, 1]:.2f}"
