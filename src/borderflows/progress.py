@@ -1,10 +1,10 @@
 """Progress hooks: long-running library code announces its steps, the caller decides how to show them.
 
 Library code never prints (STYLE.md). A model's ``run_analysis`` calls :func:`step` ("fit arrivals",
-"tables", "figures") and asks :func:`sampler_progress_bar` whether the sampler may draw its own
-progress bar. Both do nothing unless a caller opened :func:`reporting` around the work, which is
-what ``borderflows report`` does (with the sampler's bar only when its console is a terminal, never
-in tests or CI logs).
+"tables", "figures"), as do a mirror fit's sampling attempts and a compile, and the sampler asks
+:func:`sampler_progress_bar` whether it may draw its own progress bar. Both do nothing unless a caller
+opened :func:`reporting` around the work, which is what ``borderflows report`` and ``borderflows mirror``
+do (with the sampler's bar only when the console is a terminal, never in tests or CI logs).
 
 >>> from borderflows import progress
 >>> seen = []

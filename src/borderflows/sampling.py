@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from borderflows.config import CHAINS, CORES, SamplerPreset, check_choice
 from borderflows.exceptions import OptionError
-from borderflows.progress import sampler_progress_bar
+from borderflows.progress import sampler_progress_bar, step
 
 if TYPE_CHECKING:
     import pymc as pm
@@ -114,6 +114,8 @@ def compile_model(
         if key is not None and key in _CACHE:
             return _CACHE[key], True
         model = build()
+        # numba cannot cache nutpie's compiled log density on disk, so every new process pays this step.
+        step("compile the model with nutpie (once per graph shape in this process; most of a first fit's time)")
         started = time.perf_counter()
         compiled = nutpie.compile_pymc_model(model, freeze_model=freeze_model)
         entry = CompiledModel(

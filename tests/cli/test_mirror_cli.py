@@ -32,6 +32,7 @@ def test_mirror_cli_writes_every_output(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "90% equal-tailed interval" in result.output
+    assert "CHN->KAZ: fit with the non-centred walk (4 chains x " in result.output  # the steps are shown
     for name in ("yearly.csv", "yearly.md", "summary.tex", "share.png", "diagnostics.json", "manifest.json"):
         assert (out / name).is_file(), name
     assert (out / "posterior" / "posterior.nc").is_file()

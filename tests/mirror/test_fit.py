@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from borderflows import progress
 from borderflows.config import SamplerPreset
 from borderflows.config import preset as get_preset
 from borderflows.diagnostics import Diagnostics
@@ -240,10 +241,19 @@ def test_walk_choice_records_the_walk_that_ran(
     monkeypatch.setattr(gate, "check_convergence", lambda idata, var_names: next(scripted))
     spec = MirrorGap(mode="pair", walk=walk)  # type: ignore[arg-type]
     passed = verdicts[-1][0]
-    with warnings.catch_warnings(record=True) as caught:
+    steps: list[str] = []
+    with warnings.catch_warnings(record=True) as caught, progress.reporting(steps.append):
         warnings.simplefilter("always")
         results = spec.fit_data(pair_fit.data, random_seed=1, preset="fast")
     assert calls == expected_calls
+    # Each attempt is announced, after the first with the reason the one before it failed.
+    samplings = [step for step in steps if "fit with the " in step]
+    assert [step.split("fit with the ")[1].split(" walk")[0] for step in samplings] == [w for w, _ in calls]
+    assert f"x {base * calls[0][1]:,} draws" in samplings[0]
+    assert not samplings[0].startswith("the ")
+    for (before, _), (ok, rhat), step in zip(calls, verdicts, samplings[1:], strict=False):
+        assert not ok
+        assert step.startswith(f"the {before} walk failed the gate (R-hat {rhat:.3f} > 1.01 for 'u'")
     assert results.spec.walk == expected_calls[-1][0]
     assert results.diagnostics.ok == passed
     assert any(issubclass(w.category, ConvergenceWarning) for w in caught) == (not passed)

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from borderflows import progress
 from borderflows.cli import options
 from borderflows.cli.common import EXIT_NOT_CITABLE, console, fail
 from borderflows.exceptions import OptionError
@@ -80,7 +82,13 @@ def mirror(
     from borderflows.mirror.analysis import headline, write_outputs
 
     pair = mirror_pair(exporter, importer)
-    with warnings.catch_warnings():
+
+    def announce(message: str) -> None:
+        console.print(f"{exporter}->{importer}: {escape(message)}", style="dim", highlight=False, soft_wrap=True)
+
+    # One line per step (compile, each sampling attempt and why the one before failed); on a terminal the
+    # sampler draws its own bar as well.
+    with warnings.catch_warnings(), progress.reporting(announce, sampler_progress=console.is_terminal):
         warnings.simplefilter("ignore", ConvergenceWarning)  # the verdict is printed below
         results = spec.fit(pair, random_seed=seed, preset=preset, evidence=evidence)
     write_outputs(results, out, probs=probs)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from borderflows.config import SamplerPreset
+from borderflows import progress
+from borderflows.config import CHAINS, SamplerPreset
 from borderflows.config import preset as get_preset
 from borderflows.mirror.compiled import mirror_run, sample_mirror
 from borderflows.mirror.identification import identification
@@ -51,7 +52,8 @@ def fit_mirror(
 
     With ``walk="auto"`` the non-centred walk is sampled first, the centred one if the first fails the
     convergence gate, and the closer of the two again with :data:`RETRY_DRAWS_FACTOR` times the draws if both
-    fail; the results' spec records the walk that ran and their manifest the draws.
+    fail; the results' spec records the walk that ran and their manifest the draws. Each attempt is announced
+    through :func:`borderflows.progress.step`, with the reason the one before it failed.
     """
     from borderflows.diagnostics.gate import check_convergence, warn_if_not_citable
     from borderflows.mirror.results import MirrorGapResults
@@ -65,8 +67,10 @@ def fit_mirror(
     if not data_hash:
         data_hash = hash_frame(pd.DataFrame({"year": data.years, "x": data.x_reported, "m": data.m_reported}))
     tried: list[MirrorGapResults] = []
+    why = ""
     while attempts:
         walk, attempt = attempts.pop(0)
+        progress.step(f"{why}fit with the {walk} walk ({CHAINS} chains x {attempt.draws:,} draws)")
         ran = replace(spec, walk=walk)
         model, idata = sample_mirror(data, ran, attempt, random_seed, sampler=spec.sampler)
         idata = with_noise_scales(idata, data, random_seed)
@@ -88,6 +92,7 @@ def fit_mirror(
         if diagnostics.ok:
             break
         logger.info("%s->%s: the %s walk failed the gate (%s)", data.exporter, data.importer, walk, diagnostics.verdict)
+        why = f"the {walk} walk failed the gate ({'; '.join(diagnostics.reasons)}): "
         if spec.walk == "auto" and not attempts and len(tried) == 2:
             # Both walks fell short: the one closer to passing runs again with twice the draws.
             best = min(tried, key=lambda r: (r.diagnostics.max_rhat, -r.diagnostics.min_ess_bulk))
