@@ -25,6 +25,7 @@ Usage::
 
     uv run python benchmarks/mirror_attempts.py --out benchmarks/_out/mirror_attempts      # 40 pairs, ~14 min
     uv run python benchmarks/mirror_attempts.py --score benchmarks/_out/mirror_attempts    # the ladders' table
+    uv run python benchmarks/mirror_attempts.py --only CHE-ISL,SVN-GEO --out benchmarks/_out/hard   # a few pairs
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def gate_at(trace, data, thousands: int, seed: int) -> dict[str, object]:  # typ
         "ok": bool(verdict.ok),
         "max_rhat": float(verdict.max_rhat),
         "min_ess_bulk": float(verdict.min_ess_bulk),
+        "reasons": "; ".join(verdict.reasons),
         "gate_s": time.perf_counter() - started,
     }
 
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="folder for attempts.jsonl (appended; pairs already there skipped)")
     parser.add_argument("--score", type=Path, help="score the ladders on a measured folder and exit")
     parser.add_argument("--pairs", type=int, default=N_PAIRS)
+    parser.add_argument("--only", help="measure only these pairs of the sample, e.g. CHE-ISL,SVN-GEO")
     args = parser.parse_args(argv)
     if args.score:
         print(score(args.score).to_string(index=False))
@@ -172,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     world = default_world()
     spec = MirrorGap(years=WORLD_YEARS)
     started = time.perf_counter()
+    only = {tuple(pair.split("-")) for pair in args.only.split(",")} if args.only else None
     for n, (exporter, importer) in enumerate(sample_pairs(args.pairs), 1):
-        if (exporter, importer) in done:
+        if (exporter, importer) in done or (only is not None and (exporter, importer) not in only):
             continue
         rows = measure_pair(spec, world, exporter, importer, pair_seed(2024, exporter, importer))
         with path.open("a") as handle:
