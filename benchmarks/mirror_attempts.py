@@ -44,10 +44,8 @@ import pandas as pd
 
 import borderflows as bf
 from borderflows.config import SamplerPreset
-from borderflows.diagnostics.gate import check_convergence
 from borderflows.mirror.compiled import compiled_model, sample_mirror
-from borderflows.mirror.fitting import GATE_VARIABLES
-from borderflows.mirror.posterior import with_noise_scales, with_offset_parts
+from borderflows.mirror.fitting import finish_and_check
 from borderflows.mirror.spec import MirrorGap
 from borderflows.mirror.world import WORLD_YEARS, default_world, world_pairs
 
@@ -72,10 +70,7 @@ def sample_pairs(n: int = N_PAIRS) -> list[tuple[str, str]]:
 def gate_at(trace, data, thousands: int, seed: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The gate on the first ``thousands`` x 1,000 draws of a trace, as ``fit_mirror`` computes it, and its seconds."""
     started = time.perf_counter()
-    cut = trace.isel(draw=slice(0, 1000 * thousands))
-    cut = with_offset_parts(with_noise_scales(cut, data, seed), data, seed)
-    names = [name for name in GATE_VARIABLES if name in cut["posterior"]]
-    verdict = check_convergence(cut, var_names=names)
+    _, verdict = finish_and_check(trace.isel(draw=slice(0, 1000 * thousands)), data, seed)
     return {
         "ok": bool(verdict.ok),
         "max_rhat": float(verdict.max_rhat),

@@ -40,6 +40,7 @@ def one(cores: int) -> dict[str, object]:
     from borderflows.sampling import sample_compiled
 
     warnings.simplefilter("ignore")
+    # ``_compiled`` is private: sample_mirror does not take ``cores``, and one core per fit was not adopted.
     world = default_world()
     spec = replace(MirrorGap(years=WORLD_YEARS), walk="non-centred")
     pairs = [tuple(p.split("-")) for p in PAIRS]

@@ -21,6 +21,9 @@ from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.posterior import with_noise_scales, with_offset_parts
 
 if TYPE_CHECKING:
+    import xarray as xr
+
+    from borderflows.diagnostics import Diagnostics
     from borderflows.mirror.options import MirrorOptions, Walk
     from borderflows.mirror.results import MirrorGapResults
 
@@ -45,6 +48,21 @@ GATE_VARIABLES = (
 """Variables the convergence gate checks (those a fit has)."""
 
 
+def finish_and_check(trace: xr.DataTree, data: MirrorData, random_seed: int) -> tuple[xr.DataTree, Diagnostics]:
+    """Add the noise scales and the offset's parts to a sampled ``trace``, then run the convergence gate on it.
+
+    Returns
+    -------
+    tuple
+        The finished draws and the gate's verdict on the :data:`GATE_VARIABLES` they hold.
+    """
+    from borderflows.diagnostics.gate import check_convergence
+
+    idata = with_offset_parts(with_noise_scales(trace, data, random_seed), data, random_seed)
+    names = [name for name in GATE_VARIABLES if name in idata["posterior"]]
+    return idata, check_convergence(idata, var_names=names)
+
+
 def fit_mirror(
     spec: MirrorOptions, data: MirrorData, *, random_seed: int, preset: str, data_hash: str
 ) -> MirrorGapResults:
@@ -55,7 +73,7 @@ def fit_mirror(
     fail; the results' spec records the walk that ran and their manifest the draws. Each attempt is announced
     through :func:`borderflows.progress.step`, with the reason the one before it failed.
     """
-    from borderflows.diagnostics.gate import check_convergence, warn_if_not_citable
+    from borderflows.diagnostics.gate import warn_if_not_citable
     from borderflows.mirror.results import MirrorGapResults
     from borderflows.results.manifest import data_hash as hash_frame
 
@@ -72,11 +90,8 @@ def fit_mirror(
         walk, attempt = attempts.pop(0)
         progress.step(f"{why}fit with the {walk} walk ({CHAINS} chains x {attempt.draws:,} draws)")
         ran = replace(spec, walk=walk)
-        model, idata = sample_mirror(data, ran, attempt, random_seed, sampler=spec.sampler)
-        idata = with_noise_scales(idata, data, random_seed)
-        idata = with_offset_parts(idata, data, random_seed)
-        names = [name for name in GATE_VARIABLES if name in idata["posterior"]]
-        diagnostics = check_convergence(idata, var_names=names)
+        model, trace = sample_mirror(data, ran, attempt, random_seed, sampler=spec.sampler)
+        idata, diagnostics = finish_and_check(trace, data, random_seed)
         results = MirrorGapResults(
             spec=ran,
             data=data,
