@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from borderflows.exceptions import DataValidationError
-from borderflows.mirror.inputs import build_inputs, evidence_terms, known_steps, prior_offset
+from borderflows.mirror.inputs import (
+    PACKED_INPUTS,
+    build_inputs,
+    evidence_terms,
+    input_layout,
+    known_steps,
+    prior_offset,
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,27 @@ def test_a_statement_that_restates_both_reports_never_enters() -> None:
     assert terms.year_idx[terms.statement == 3].tolist() == [7, 8]
 
 
+@pytest.mark.parametrize("with_evidence", [False, True])
+def test_the_packed_container_holds_every_named_input_at_its_layout_position(with_evidence: bool) -> None:
+    statements = (
+        _statements([("missing_m_2008", 2008, 2008), ("excluded_x_2006", 2006, 2006)]) if with_evidence else None
+    )
+    data = build_inputs(FakePair("CHN", "KAZ", _table()), statements=statements)
+    values = data.data_values()
+    named = data.named_inputs()
+    assert set(values) == {"log_m", PACKED_INPUTS}
+    assert ("evidence_value" in named) == with_evidence
+    layout, size = input_layout(data.n_years, 2 if with_evidence else 0)
+    assert set(layout) == set(named)
+    assert values[PACKED_INPUTS].shape == (size,)
+    covered = np.zeros(size, dtype=int)
+    for name, where in layout.items():
+        np.testing.assert_array_equal(values[PACKED_INPUTS][where], named[name])
+        covered[where] += 1
+    assert (covered == 1).all()  # every position belongs to exactly one input
+    assert values["log_m"][data.m_idx].tolist() == data.log_m.tolist()
+
+
 def test_statements_that_cannot_carry_an_uncertainty_are_skipped_with_a_reason() -> None:
     statements = _statements([("zero", 2008, 2008)])
     statements["value"] = 0.0
@@ -163,4 +191,4 @@ def test_pair_mode_offset_prior_comes_from_the_margin_and_bias_priors() -> None:
     np.testing.assert_allclose(np.std(prior.margin), priors.MARGIN_SD, rtol=5 / np.sqrt(2 * 4000))
     data = build_inputs(FakePair("CHN", "KAZ", _table()))
     assert data.offset.source == "priors"
-    assert set(data.data_values()) >= {"offset_loc", "offset_scale", "offset_nu", "drift_sd"}
+    assert set(data.named_inputs()) >= {"offset_loc", "offset_scale", "offset_nu", "drift_sd"}

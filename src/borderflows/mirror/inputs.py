@@ -3,7 +3,7 @@
 :class:`MirrorData` is the single input of :func:`borderflows.mirror.model.build_model`. It is a
 plain frozen dataclass of numpy arrays so that simulation studies can build one directly
 (:mod:`borderflows.mirror.simulate`) and swap observed values into a compiled model
-(:meth:`MirrorData.data_values`).
+(:meth:`MirrorData.data_values`, two ``pm.Data`` containers).
 
 Only independent reports enter the likelihood: rows the source marks as not usable (IMF estimates,
 values derived from the partner's figure) are dropped and counted in ``excluded``.
@@ -229,30 +229,72 @@ class MirrorData:
             )
         return (self.n_years, self.steps, ev)
 
-    def data_values(self) -> dict[str, np.ndarray]:
-        """Values of the observed ``pm.Data`` containers of the model, by name (for ``compiled.with_data``).
+    def named_inputs(self) -> dict[str, FloatArray]:
+        """Every model input but the importer's reports, by name (the pieces of :data:`PACKED_INPUTS`).
 
         Reports are full-length vectors on the year grid with a mask (0.0 where a report is missing), and the
         offset prior's location and scale are data too, so one compiled graph serves every pair of the same
         shape.
         """
-        values: dict[str, np.ndarray] = {
+        values: dict[str, FloatArray] = {
             "x_mask": self.x_mask,
             "log_x": _on_grid(self.n_years, self.x_idx, self.log_x),
             "m_mask": self.m_mask,
-            "log_m": _on_grid(self.n_years, self.m_idx, self.log_m),
             "offset_loc": np.asarray(self.offset.loc, dtype=float),
             "offset_scale": np.asarray(self.offset.scale, dtype=float),
             "offset_nu": np.asarray(self.offset.nu, dtype=float),
             "drift_sd": np.asarray(self.offset.drift_sd, dtype=float),
         }
         if self.evidence is not None and self.evidence.n:
-            values["evidence_value"] = self.evidence.value
+            values["evidence_value"] = np.asarray(self.evidence.value, dtype=float)
         return values
+
+    def data_values(self) -> dict[str, FloatArray]:
+        """Values of the model's two ``pm.Data`` containers (for ``compiled.with_data``).
+
+        ``log_m`` holds the importer's log reports on the year grid (0.0 where missing; it is the observed
+        variable's data, which SBC swaps), and :data:`PACKED_INPUTS` every other input in the order of
+        :func:`input_layout`.
+        """
+        named = self.named_inputs()
+        layout, size = input_layout(self.n_years, len(named.get("evidence_value", ())))
+        packed = np.empty(size)
+        for name, where in layout.items():
+            packed[where] = named[name]
+        return {"log_m": _on_grid(self.n_years, self.m_idx, self.log_m), PACKED_INPUTS: packed}
 
     def with_observed(self, log_x: FloatArray, log_m: FloatArray) -> MirrorData:
         """A copy with new observed values at the same positions (for simulation studies)."""
         return replace(self, log_x=np.asarray(log_x, dtype=np.float64), log_m=np.asarray(log_m, dtype=np.float64))
+
+
+PACKED_INPUTS = "mirror_inputs"
+"""Name of the ``pm.Data`` vector that holds every model input but the importer's reports.
+
+One container instead of eight: nutpie compiles a data-extraction function per container into each compiled model,
+and those wrappers are the part of a compile that no disk cache keeps (measured 2026-12-05: the fresh-process
+compile of USA->CAN falls from about 11 s to about 8 s; benchmarks/RESULTS.md, session 11)."""
+
+VECTOR_INPUTS = ("x_mask", "log_x", "m_mask")
+SCALAR_INPUTS = ("offset_loc", "offset_scale", "offset_nu", "drift_sd")
+
+
+def input_layout(n_years: int, n_evidence: int) -> tuple[dict[str, slice | int], int]:
+    """Where each named input sits in the :data:`PACKED_INPUTS` vector, and the vector's length.
+
+    Vectors on the year grid (:data:`VECTOR_INPUTS`) come first, then the scalars (:data:`SCALAR_INPUTS`, as
+    integer positions), then ``evidence_value`` when there are evidence statements.
+    """
+    layout: dict[str, slice | int] = {}
+    for k, name in enumerate(VECTOR_INPUTS):
+        layout[name] = slice(k * n_years, (k + 1) * n_years)
+    start = len(VECTOR_INPUTS) * n_years
+    for k, name in enumerate(SCALAR_INPUTS):
+        layout[name] = start + k
+    start += len(SCALAR_INPUTS)
+    if n_evidence:
+        layout["evidence_value"] = slice(start, start + n_evidence)
+    return layout, start + n_evidence
 
 
 def _mask(n_years: int, idx: IntArray) -> FloatArray:

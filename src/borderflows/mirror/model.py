@@ -26,8 +26,9 @@ Evidence statements that add information (not restating reports already in the l
 (gap in USD m, a share, or a ratio of the expected *reported* values) has a normal likelihood
 (``eq``/``approx``) or a soft normal-CDF bound (``gt``/``lt``), mixed over its candidate years.
 
-All observed values live in ``pm.Data`` containers named as in :meth:`MirrorData.data_values`, so a
-compiled model can be re-used for another pair with the same shape.
+All observed values live in two ``pm.Data`` containers (:meth:`MirrorData.data_values`: the importer's reports
+and one packed vector of everything else), so a compiled model can be re-used for another pair with the same
+shape.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import pytensor.tensor as pt
 from pymc.distributions.shape_utils import rv_size_is_none
 
 from borderflows.mirror import priors
-from borderflows.mirror.inputs import MirrorData
+from borderflows.mirror.inputs import PACKED_INPUTS, MirrorData, input_layout
 
 if TYPE_CHECKING:
     from borderflows.mirror.options import MirrorOptions
@@ -99,10 +100,9 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
         coords["coverage_year"] = list(data.steps)
     with pm.Model(coords=coords) as model:
         values = data.data_values()
-        x_mask = pm.Data("x_mask", values["x_mask"])
-        log_x = pm.Data("log_x", values["log_x"])
-        m_mask = pm.Data("m_mask", values["m_mask"])
         log_m = pm.Data("log_m", values["log_m"])
+        inputs = _unpack(pm.Data(PACKED_INPUTS, values[PACKED_INPUTS]), data)
+        x_mask, log_x, m_mask = inputs["x_mask"], inputs["log_x"], inputs["m_mask"]
 
         # Underreporting share: random walk on the logit scale, plus breakpoints. Centred: given the
         # first year, the later years are one multivariate Student-t with a Brownian-motion scale matrix
@@ -130,16 +130,12 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
         pm.Deterministic("u", pm.math.invlogit(logit_u), dims="year")
         log1m_u = -pt.softplus(logit_u)  # log(1 - u), stable for any logit
 
-        offset_loc = pm.Data("offset_loc", np.float64(data.offset.loc))
-        offset_scale = pm.Data("offset_scale", np.float64(data.offset.scale))
-        offset_nu = pm.Data("offset_nu", np.float64(data.offset.nu))
-        offset = pm.StudentT("offset", nu=offset_nu, mu=offset_loc, sigma=offset_scale)
+        offset = pm.StudentT("offset", nu=inputs["offset_nu"], mu=inputs["offset_loc"], sigma=inputs["offset_scale"])
         # The pair's own ratio drifts around c as comparable pairs' ratios do (a random walk with the
         # world's per-year sd, centred on its mean so that c stays the pair's average level); only a
         # fall beyond that drift reads as a shortfall.
-        drift_sd = pm.Data("drift_sd", np.float64(data.offset.drift_sd))
         drift_steps = pm.Normal("pair_drift_steps", 0.0, 1.0, dims="step")
-        walk = pt.concatenate([pt.zeros(1), pt.cumsum(drift_sd * drift_steps)])
+        walk = pt.concatenate([pt.zeros(1), pt.cumsum(inputs["drift_sd"] * drift_steps)])
         pair_drift = pm.Deterministic("pair_drift", walk - pt.mean(walk), dims="year")
 
         # The exporter's reported log level l_t = log X_t where reported; a random walk with drift
@@ -179,8 +175,15 @@ def build_model(data: MirrorData, spec: MirrorOptions | None = None) -> pm.Model
         )
 
         if data.evidence is not None and data.evidence.n:
-            _evidence_potential(data, level, level + gap_m)
+            _evidence_potential(data, inputs["evidence_value"], level, level + gap_m)
     return model
+
+
+def _unpack(packed: pt.TensorVariable, data: MirrorData) -> dict[str, pt.TensorVariable]:
+    """The named inputs of :meth:`MirrorData.named_inputs` as slices of the packed container."""
+    n_evidence = data.evidence.n if data.evidence is not None else 0
+    layout, _ = input_layout(data.n_years, n_evidence)
+    return {name: packed[where] for name, where in layout.items()}
 
 
 def _masked_collapsed_logp(
@@ -246,11 +249,13 @@ def measure_values(measure: str, mu_x: pt.TensorVariable, mu_m: pt.TensorVariabl
     raise ValueError(f"unknown evidence measure {measure!r}")
 
 
-def _evidence_potential(data: MirrorData, mu_x: pt.TensorVariable, mu_m: pt.TensorVariable) -> None:
-    """Evidence statements on expected reported values; ``mu_x`` is the exporter's reported log level."""
+def _evidence_potential(
+    data: MirrorData, values: pt.TensorVariable, mu_x: pt.TensorVariable, mu_m: pt.TensorVariable
+) -> None:
+    """Evidence statements (measured ``values``) on expected reported values; ``mu_x`` is the exporter's reported
+    log level."""
     evidence = data.evidence
     assert evidence is not None
-    values = pm.Data("evidence_value", evidence.value)
     terms = []
     for k in range(evidence.n):
         years = evidence.year_idx[evidence.statement == k]
