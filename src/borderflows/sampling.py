@@ -114,7 +114,9 @@ def compile_model(
         if key is not None and key in _CACHE:
             return _CACHE[key], True
         model = build()
-        # numba cannot cache nutpie's compiled log density on disk, so every new process pays this step.
+        # pytensor keeps the graph's numba code in its disk cache (~/.pytensor), but nutpie's C wrappers around it
+        # (numba cfuncs built from generated functions) are compiled in every new process: 7-11 s of a fresh
+        # process's fit, 12-55 s when the graph is new to the machine (benchmarks/RESULTS.md, session 11).
         step("compile the model with nutpie (once per graph shape in this process; most of a first fit's time)")
         started = time.perf_counter()
         compiled = nutpie.compile_pymc_model(model, freeze_model=freeze_model)
