@@ -4,6 +4,7 @@ Usage::
 
     uv run python benchmarks/mirror_speed.py world          # fit the world panel (full preset), not saved
     uv run python benchmarks/mirror_speed.py pair CHN KAZ   # first fit (fresh process, compile included) + refit
+    uv run python benchmarks/mirror_speed.py stages USA CAN 5   # a fresh process's seconds, stage by stage
     uv run borderflows mirror CHN KAZ --out /tmp/m          # end to end, timed from outside (e.g. /usr/bin/time)
 
 Prints one JSON line per measurement with the gate verdict, wall seconds and process CPU seconds (compilation is
@@ -68,10 +69,56 @@ def pair(exporter: str, importer: str) -> None:
         )
 
 
+def stages(exporter: str, importer: str, seed: int) -> None:
+    """Split a fresh process's ``borderflows mirror`` work into imports, data, fit, outputs and a same-seed refit.
+
+    The refit repeats the first fit's sampling with the compiled graph in memory, so ``fit_s - refit_s`` is what
+    the first fit spent compiling (the sampling ladder is the same: same data, same seed).
+    """
+    import tempfile
+    from pathlib import Path
+
+    t0 = time.perf_counter()
+    from borderflows.data import mirror_pair
+    from borderflows.exceptions import ConvergenceWarning
+    from borderflows.mirror import MirrorGap
+    from borderflows.mirror.analysis import write_outputs
+
+    t_imports = time.perf_counter()
+    pair = mirror_pair(exporter, importer)
+    t_data = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = MirrorGap().fit(pair, random_seed=seed)
+        t_fit = time.perf_counter()
+        with tempfile.TemporaryDirectory() as out:
+            write_outputs(res, Path(out), probs=(0.9,))
+        t_out = time.perf_counter()
+        again = MirrorGap().fit(pair, random_seed=seed)
+        t_refit = time.perf_counter()
+    _line(
+        pair=f"{exporter}->{importer}",
+        measure="stages",
+        seed=seed,
+        since_interpreter_start_to_imports_s=round(t0 - START, 1),
+        imports_s=round(t_imports - t0, 1),
+        data_s=round(t_data - t_imports, 1),
+        fit_s=round(t_fit - t_data, 1),
+        outputs_s=round(t_out - t_fit, 1),
+        refit_same_seed_s=round(t_refit - t_out, 1),
+        compile_s=round((t_fit - t_data) - (t_refit - t_out), 1),
+        total_without_refit_s=round(t_out - START, 1),
+        same_table=bool(res.summary_frame().equals(again.summary_frame())),
+        verdict=res.verdict,
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["world"]:
         world()
     elif sys.argv[1:2] == ["pair"] and len(sys.argv) == 4:
         pair(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["stages"] and len(sys.argv) == 5:
+        stages(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.exit(__doc__)
