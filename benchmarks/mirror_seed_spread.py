@@ -1,0 +1,83 @@
+"""How much do one pair's identification verdicts move with the seed? (issue 10, honesty gate)
+
+Usage::
+
+    uv run python benchmarks/mirror_seed_spread.py CHN KAZ 2014,2017,2020,2024 20240101,1,2,3,4,5
+
+Fits the pair once per seed in one process (default options, full preset) and prints one JSON line per seed: the
+gate, how many years are identified and the latest of them, and for each requested year the 90% lower bound of u
+and three widths of logit u's posterior relative to its prior: the sd ratio the rule uses
+(:data:`borderflows.mirror.identification.MAX_SD_RATIO`), the 90% interquantile ratio and the interquartile ratio.
+If the verdicts differ between seeds by more than the gate's ESS would allow, the statistic or the sampler is not
+stable enough to cite the years it names.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+
+import numpy as np
+
+
+def _prior_logit(n_years: int, draws: int = 20000) -> np.ndarray:
+    """Draws of logit u in year ``n_years`` under the walk's priors (as ``prior_logit_sd`` simulates them)."""
+    from borderflows.mirror import priors
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD, draws)
+    variance = priors.SHARE_STEP.rate / rng.gamma(priors.SHARE_STEP.shape, 1.0, draws)
+    return start + rng.standard_normal(draws) * np.sqrt(variance * (n_years - 1))
+
+
+def _width(draws: np.ndarray, prob: float) -> float:
+    low, high = np.quantile(draws, [(1 - prob) / 2, (1 + prob) / 2])
+    return float(high - low)
+
+
+def spread(exporter: str, importer: str, years: list[int], seeds: list[int]) -> None:
+    """Print one JSON line per seed (see the module docstring)."""
+    from borderflows.data import mirror_pair
+    from borderflows.exceptions import ConvergenceWarning
+    from borderflows.mirror import MirrorGap
+    from borderflows.mirror.identification import year_verdicts
+    from borderflows.mirror.posterior import flat
+
+    pair = mirror_pair(exporter, importer)
+    for seed in seeds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            res = MirrorGap().fit(pair, random_seed=seed)
+        verdicts = year_verdicts(res.idata, res.data)
+        identified = verdicts.loc[verdicts["identified"], "year"].tolist()
+        u = flat(res.idata, "u")
+        logit = np.log(u) - np.log1p(-u)
+        by_year = {}
+        for year in years:
+            k = int(np.flatnonzero(res.data.years == year)[0])
+            prior = _prior_logit(k + 1)
+            by_year[str(year)] = {
+                "lower": round(float(verdicts.loc[k, "lower"]), 3),
+                "sd_ratio": round(float(verdicts.loc[k, "sd_ratio"]), 2),
+                "w90_ratio": round(_width(logit[:, k], 0.9) / _width(prior, 0.9), 2),
+                "iqr_ratio": round(_width(logit[:, k], 0.5) / _width(prior, 0.5), 2),
+                "identified": bool(verdicts.loc[k, "identified"]),
+            }
+        line = {
+            "pair": f"{exporter}->{importer}",
+            "seed": seed,
+            "gate_passed": res.diagnostics.ok,
+            "n_identified": len(identified),
+            "latest_identified": identified[-1] if identified else None,
+            "identified_years": [int(y) for y in identified],
+            "headline_identified": res.identification.identified,
+            "years": by_year,
+        }
+        print(json.dumps(line), flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    spread(sys.argv[1], sys.argv[2], [int(y) for y in sys.argv[3].split(",")], [int(s) for s in sys.argv[4].split(",")])
