@@ -21,16 +21,6 @@ import warnings
 import numpy as np
 
 
-def _prior_logit(n_years: int, draws: int = 20000) -> np.ndarray:
-    """Draws of logit u in year ``n_years`` under the walk's priors (as ``prior_logit_sd`` simulates them)."""
-    from borderflows.mirror import priors
-
-    rng = np.random.default_rng(0)
-    start = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD, draws)
-    variance = priors.SHARE_STEP.rate / rng.gamma(priors.SHARE_STEP.shape, 1.0, draws)
-    return start + rng.standard_normal(draws) * np.sqrt(variance * (n_years - 1))
-
-
 def _width(draws: np.ndarray, prob: float) -> float:
     low, high = np.quantile(draws, [(1 - prob) / 2, (1 + prob) / 2])
     return float(high - low)
@@ -41,7 +31,7 @@ def spread(exporter: str, importer: str, years: list[int], seeds: list[int]) -> 
     from borderflows.data import mirror_pair
     from borderflows.exceptions import ConvergenceWarning
     from borderflows.mirror import MirrorGap
-    from borderflows.mirror.identification import year_verdicts
+    from borderflows.mirror.identification import prior_logit_draws, year_verdicts
     from borderflows.mirror.posterior import flat
 
     pair = mirror_pair(exporter, importer)
@@ -56,7 +46,7 @@ def spread(exporter: str, importer: str, years: list[int], seeds: list[int]) -> 
         by_year = {}
         for year in years:
             k = int(np.flatnonzero(res.data.years == year)[0])
-            prior = _prior_logit(k + 1)
+            prior = prior_logit_draws(k + 1)
             by_year[str(year)] = {
                 "lower": round(float(verdicts.loc[k, "lower"]), 3),
                 "sd_ratio": round(float(verdicts.loc[k, "sd_ratio"]), 2),

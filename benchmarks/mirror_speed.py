@@ -100,7 +100,6 @@ def stages(exporter: str, importer: str, seed: int) -> None:
         pair=f"{exporter}->{importer}",
         measure="stages",
         seed=seed,
-        since_interpreter_start_to_imports_s=round(t0 - START, 1),
         imports_s=round(t_imports - t0, 1),
         data_s=round(t_data - t_imports, 1),
         fit_s=round(t_fit - t_data, 1),

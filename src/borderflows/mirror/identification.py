@@ -76,14 +76,19 @@ class Identification:
         }
 
 
-@functools.lru_cache(maxsize=256)
-def prior_logit_sd(n_years: int, seed: int = 0) -> float:
-    """Sd of logit u in year ``n_years`` under the walk's priors (Monte Carlo, fixed seed)."""
+def prior_logit_draws(n_years: int, seed: int = 0) -> np.ndarray:
+    """:data:`PRIOR_DRAWS` draws of logit u in year ``n_years`` under the walk's priors (fixed seed)."""
     rng = np.random.default_rng(seed)
     start = rng.normal(priors.SHARE_START_LOGIT_MEAN, priors.SHARE_START_LOGIT_SD, PRIOR_DRAWS)
     variance = priors.SHARE_STEP.rate / rng.gamma(priors.SHARE_STEP.shape, 1.0, PRIOR_DRAWS)
     walk = rng.standard_normal(PRIOR_DRAWS) * np.sqrt(variance * (n_years - 1))
-    return float(np.std(start + walk))
+    return start + walk
+
+
+@functools.lru_cache(maxsize=256)
+def prior_logit_sd(n_years: int, seed: int = 0) -> float:
+    """Sd of logit u in year ``n_years`` under the walk's priors (Monte Carlo, :func:`prior_logit_draws`)."""
+    return float(np.std(prior_logit_draws(n_years, seed)))
 
 
 def headline_position(data: MirrorData) -> int:
