@@ -239,6 +239,8 @@ def test_walk_choice_records_the_walk_that_ran(
 
     monkeypatch.setattr(fitting, "sample_mirror", sample)
     monkeypatch.setattr(gate, "check_convergence", lambda idata, var_names: next(scripted))
+    decided = replace(pair_fit.identification, decided=True)
+    monkeypatch.setattr(fitting, "identification", lambda idata, data: decided)  # no extra draws here
     spec = MirrorGap(mode="pair", walk=walk)  # type: ignore[arg-type]
     passed = verdicts[-1][0]
     steps: list[str] = []
@@ -257,6 +259,50 @@ def test_walk_choice_records_the_walk_that_ran(
     assert results.spec.walk == expected_calls[-1][0]
     assert results.diagnostics.ok == passed
     assert any(issubclass(w.category, ConvergenceWarning) for w in caught) == (not passed)
+
+
+@pytest.mark.parametrize(
+    ("gates", "decided", "kept"),
+    [
+        ([True, True], [False, True], 1),  # the longer run decides: it is the result
+        ([True, True], [False, False], 1),  # still undecided after one longer run: no third
+        ([True, False], [False, True], 0),  # the longer run fails the gate: the converged one is kept
+    ],
+)
+def test_an_undecided_headline_year_is_sampled_again_with_more_draws(
+    gates: list[bool],
+    decided: list[bool],
+    kept: int,
+    pair_fit: MirrorGapResults,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import borderflows.diagnostics.gate as gate
+    import borderflows.mirror.fitting as fitting
+
+    base = mirror_run(pair_fit.data, get_preset("fast")).draws
+    calls: list[tuple[str, int]] = []
+    verdicts = iter([_gate(pair_fit, ok, 1.0 if ok else 1.05) for ok in gates])
+    checks = [replace(pair_fit.identification, decided=d, identified=d) for d in decided]
+    scripted = iter(checks)
+
+    def sample(data: MirrorData, spec: MirrorGap, run: SamplerPreset, seed: int, *, sampler: str) -> object:
+        calls.append((spec.walk, run.draws // base))
+        return pair_fit.model, pair_fit.idata.copy(deep=True)
+
+    monkeypatch.setattr(fitting, "sample_mirror", sample)
+    monkeypatch.setattr(gate, "check_convergence", lambda idata, var_names: next(verdicts))
+    monkeypatch.setattr(fitting, "identification", lambda idata, data: next(scripted))
+    steps: list[str] = []
+    with warnings.catch_warnings(), progress.reporting(steps.append):
+        warnings.simplefilter("ignore")
+        results = MirrorGap(mode="pair", walk="centred").fit_data(pair_fit.data, random_seed=1, preset="fast")
+    assert calls == [("centred", 1), ("centred", RETRY_DRAWS_FACTOR)]
+    year = pair_fit.identification.year
+    assert [s for s in steps if "fit with the " in s][1].startswith(
+        f"the {year} share is within Monte Carlo error of the identification rule: fit with the centred walk"
+    )
+    assert results.identification is checks[kept]
+    assert results.diagnostics.ok
 
 
 def test_small_shares_keep_a_decimal_in_sentences() -> None:

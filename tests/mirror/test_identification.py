@@ -13,10 +13,12 @@ from borderflows.mirror import priors
 from borderflows.mirror.analysis import headline
 from borderflows.mirror.identification import (
     MAX_SD_RATIO,
+    MCSE_MARGIN,
     MIN_LOWER,
     headline_position,
     identification,
     prior_logit_sd,
+    year_verdicts,
 )
 from borderflows.mirror.inputs import MirrorData
 from borderflows.mirror.results import MirrorGapResults
@@ -80,6 +82,41 @@ def test_a_share_as_wide_as_its_prior_is_not_identified(pair_data: MirrorData, r
     assert "driven by the prior" in check.reason
 
 
+def test_a_lower_bound_on_the_threshold_is_undecided(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    # logit u ~ Normal(logit(0.02) + 1.645 * 0.5, 0.5): the exact 5% quantile of u is the 2% bar itself, and the
+    # width (0.5 on the logit scale) is far under half the prior's. A run's estimate lands within 2 Monte Carlo
+    # standard errors of its true value in about 95% of seeds; this test's seed is one of them (fixed).
+    mean = special.logit(MIN_LOWER) + 1.6449 * 0.5
+    check = identification(_idata(_logit_draws(pair_data, mean, 0.5, rng)), pair_data)
+    assert abs(check.lower - MIN_LOWER) < MCSE_MARGIN * check.lower_mcse
+    assert not check.decided
+    assert not check.identified
+    assert check.reason.startswith("undecided in 2016")
+    assert 2016 in check.undecided_years
+    assert 2016 not in check.identified_years
+
+
+def test_monte_carlo_errors_match_independent_draws(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    # For N independent draws of logit u ~ Normal(mu, s): the 5% quantile of u has se sqrt(p (1-p) / N) / f(q),
+    # f the density of u there, and the sd of logit u has se about s / sqrt(2 N). A single year's estimate is itself
+    # noisy (a quantile MCSE from 4,000 draws scatters by about 12%, measured); the mean over the 12 years scatters
+    # by about 4%, so 10% is the tolerance. Wrong chain/draw axes would be off by far more (an MCSE over years).
+    mu, s, n = -2.0, 0.4, 4000
+    verdicts = year_verdicts(_idata(_logit_draws(pair_data, mu, s, rng)), pair_data)
+    q = special.expit(mu - 1.6449 * s)
+    density = np.exp(-0.5 * 1.6449**2) / np.sqrt(2 * np.pi) / (s * q * (1 - q))
+    np.testing.assert_allclose(verdicts["lower_mcse"].mean(), np.sqrt(0.05 * 0.95 / n) / density, rtol=0.1)
+    prior_sd = np.array([prior_logit_sd(k + 1) for k in range(pair_data.n_years)])
+    np.testing.assert_allclose((verdicts["sd_ratio_mcse"] * prior_sd).mean(), s / np.sqrt(2 * n), rtol=0.1)
+
+
+def test_a_clear_share_is_decided_despite_monte_carlo_error(pair_data: MirrorData, rng: np.random.Generator) -> None:
+    verdicts = year_verdicts(_idata(_logit_draws(pair_data, 0.0, 0.1, rng)), pair_data)
+    both = verdicts["both_reports"]
+    assert (verdicts.loc[both, "reason"] == "identified").all()
+    assert (verdicts.loc[~both, "reason"] == "not both reports").all()
+
+
 def test_fits_tell_a_large_share_from_none(identified_fit: MirrorGapResults, null_fit: MirrorGapResults) -> None:
     # Both fits know the pair's usual ratio to 0.03; one pair's importer misses 50% in 2016, the other's 0.1%.
     assert identified_fit.identification.identified
@@ -116,6 +153,17 @@ def test_headline_of_an_unidentified_converged_share_says_no_evidence(null_fit: 
     )
     assert "records miss" not in sentence
     assert "90% equal-tailed interval" in sentence
+
+
+def test_headline_of_an_undecided_share_says_undecided(null_fit: MirrorGapResults) -> None:
+    undecided = replace(null_fit.identification, identified=False, decided=False)
+    sentence = headline(replace(_with(null_fit, converged=True, identified=False), identification=undecided))
+    assert sentence.startswith(
+        "Undecided whether Kazakhstan's records of imports from China in 2016 show underreporting beyond comparable"
+    )
+    assert "Monte Carlo error" in sentence
+    assert "90% equal-tailed interval" in sentence
+    assert "records miss" not in sentence
 
 
 def test_headline_of_an_identified_share_gives_the_percentage(identified_fit: MirrorGapResults) -> None:

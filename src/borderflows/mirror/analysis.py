@@ -60,6 +60,15 @@ def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = 
     estimate, lower, upper = (_percent(float(row[column].iloc[0])) for column in ("estimate", "lower", "upper"))
     importer, exporter = short_name(data.importer), short_name(data.exporter)
     label = describe(prob, kind)
+    if results.diagnostics.ok and not results.identification.decided:
+        sentence = (
+            f"Undecided whether {importer}'s records of imports from {exporter} in {year} show underreporting beyond "
+            f"comparable pairs: the share's {label}, {lower}–{upper}, sits within Monte Carlo error of the rule "
+            "that decides it"
+        )
+        if results.percentile is not None:
+            sentence += f"; the pair's mirror ratio is {percentile_phrase(results.percentile)} of the world's pairs"
+        return sentence
     if results.diagnostics.ok and not results.identification.identified:
         sentence = (
             f"No evidence of underreporting beyond comparable pairs in {importer}'s records of imports from "

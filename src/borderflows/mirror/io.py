@@ -150,6 +150,11 @@ def read(path: Path, model_id: str | None = None) -> SavedFit:
         sd_ratio=float(ident["sd_ratio"]),
         reason=str(ident["reason"]),
         identified_years=tuple(int(y) for y in ident.get("identified_years", ())),
+        # Records written before the Monte Carlo margin (session 12) decided every year.
+        decided=bool(ident.get("decided", True)),
+        lower_mcse=float(ident.get("lower_mcse", float("nan"))),
+        sd_ratio_mcse=float(ident.get("sd_ratio_mcse", float("nan"))),
+        undecided_years=tuple(int(y) for y in ident.get("undecided_years", ())),
     )
     return SavedFit(
         spec=dict(extra["spec"]),
