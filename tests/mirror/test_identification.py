@@ -10,7 +10,7 @@ import xarray as xr
 from scipy import special
 
 from borderflows.mirror import priors
-from borderflows.mirror.analysis import headline
+from borderflows.mirror.analysis import earlier_identified, headline
 from borderflows.mirror.identification import (
     MAX_SD_RATIO,
     MCSE_MARGIN,
@@ -164,6 +164,15 @@ def test_headline_of_an_undecided_share_says_undecided(null_fit: MirrorGapResult
     assert "Monte Carlo error" in sentence
     assert "90% equal-tailed interval" in sentence
     assert "records miss" not in sentence
+
+
+def test_earlier_years_sentence_names_the_identified_and_counts_the_undecided(null_fit: MirrorGapResults) -> None:
+    check = replace(null_fit.identification, identified_years=(2008, 2010), undecided_years=(2011, 2013, 2014))
+    results = replace(_with(null_fit, converged=True, identified=False), identification=check)
+    (sentence,) = earlier_identified(results)
+    assert sentence.startswith("The share is identified in 2 earlier years, the latest 2010: Kazakhstan's records")
+    assert sentence.endswith("; 3 years are undecided (within Monte Carlo error of the rule), the latest 2014")
+    assert earlier_identified(replace(results, identification=replace(check, identified_years=()))) == ()
 
 
 def test_headline_of_an_identified_share_gives_the_percentage(identified_fit: MirrorGapResults) -> None:

@@ -41,11 +41,16 @@ def earlier_identified(
     row = results.interval(prob, kind, ("u",)).set_index("year").loc[[year]]
     estimate, lower, upper = (_percent(float(row[column].iloc[0])) for column in ("estimate", "lower", "upper"))
     data = results.data
-    return (
+    sentence = (
         f"The share is identified in {len(ident.identified_years)} earlier years, the latest {year}: "
         f"{short_name(data.importer)}'s records missed {estimate} ({describe(prob, kind)} {lower}–{upper}) of "
-        f"imports from {short_name(data.exporter)} that year, beyond what comparable pairs show",
+        f"imports from {short_name(data.exporter)} that year, beyond what comparable pairs show"
     )
+    undecided = ident.undecided_years
+    if undecided:
+        count = f"{len(undecided)} years are" if len(undecided) > 1 else "1 year is"
+        sentence += f"; {count} undecided (within Monte Carlo error of the rule), the latest {undecided[-1]}"
+    return (sentence,)
 
 
 def headline(results: MirrorGapResults, prob: float = DEFAULT_PROB, kind: str = DEFAULT_KIND) -> str:

@@ -83,7 +83,7 @@ def atlas_part(atlas: Atlas, out_dir: Path) -> AtlasPart:
             "neighbours",
             (WIDTH_IN, 0.9 + 0.4 * max(len(neighbours), 1)),
             f"Median and {interval} of the share missing; hollow grey: not citable (no evidence beyond comparable "
-            "pairs, or not converged).",
+            "pairs, undecided at the run's Monte Carlo precision, or not converged).",
         ),
         _figure(
             lambda ax: pair_intervals(top, title=TOP_TITLE, ax=ax),
